@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Operations on an existing container: state, kill, delete, pause, resume, list, ps. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "fs-util.h"
+#include "log.h"
+#include "proc-util.h"
+
+void container_close(struct container *c)
+{
+        if (c->dirfd >= 0)
+                close(c->dirfd);
+        c->dirfd = -1;
+        container_state_free(c->state);
+        c->state = NULL;
+        cgroup_free(c->cgroup);
+        c->cgroup = NULL;
+}
+
+int container_load(const struct berth_runtime *rt, const char *id, struct container *c, berth_error **err)
+{
+        int r;
+        c->dirfd = -1;
+        if ((r = berth_id_validate(id, err)) < 0)
+                return r;
+        c->dirfd = state_dir_open(rt->root, id, err);
+        if (c->dirfd < 0)
+                return c->dirfd;
+        if ((r = state_read(c->dirfd, id, &c->state, err)) < 0)
+                return r;
+        /* The manager the container was created with, whatever this command line says. */
+        r = cgroup_open(c->state->cgroup_manager, id, c->state->cgroup_path, c->state->cgroup_unit, &c->cgroup,
+                        err);
+        if (r < 0)
+                return r;
+        c->status = state_status(c->dirfd, c->state, c->cgroup);
+        return 0;
+}
+
+int container_signal_init(const struct container_state *s, int sig, berth_error **err)
+{
+        _cleanup_close_ int pidfd = pidfd_open_pid(s->pid);
+        /* The pidfd pins the process: check it is still the container's init, not a reused pid. */
+        if (pidfd < 0 || !state_init_alive(s))
+                return berth_err_plain(err, ESRCH, "container not running (no such process)");
+        int r = pidfd_signal(pidfd, sig);
+        if (r == -ESRCH)
+                return berth_err_plain(err, ESRCH, "container not running (no such process)");
+        if (r < 0)
+                return berth_err(err, -r, "kill container init %d", s->pid);
+        return 0;
+}
+
+static bool cgroup_has_processes(struct cgroup *cg)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        _cleanup_error_ berth_error *e = NULL;
+        if (!cg->ops->pids || cg->ops->pids(cg, &pids, &n, &e) < 0)
+                return false;
+        return n > 0;
+}
+
+int container_destroy(const struct berth_runtime *rt, struct container *c, berth_error **err)
+{
+        struct container_state *s = c->state;
+        struct cgroup *cg = c->cgroup;
+        _cleanup_error_ berth_error *e = NULL;
+        int r;
+
+        _cleanup_close_ int pidfd = state_init_alive(s) ? pidfd_open_pid(s->pid) : -1;
+        if (c->status == STATUS_PAUSED && cg->ops->freeze(cg, false, &e) < 0)
+                log_warn("thaw before delete: %s", e->msg);
+        /* Everything in the cgroup (an init without a pid namespace leaves its children behind). */
+        if (cgroup_has_processes(cg) && cg->ops->kill_all(cg, SIGKILL, &e) < 0)
+                log_debug("kill cgroup: %s", e ? e->msg : "");
+        if (pidfd >= 0) {
+                pidfd_signal(pidfd, SIGKILL);
+                if (pidfd_wait_exit(pidfd, 10000) == 0)
+                        return berth_err_plain(err, ETIMEDOUT, "container init %d did not exit after SIGKILL",
+                                               s->pid);
+                /* Our own child when `run` created it: reap it. */
+                waitpid(s->pid, NULL, WNOHANG);
+        }
+        for (int i = 0; i < 100 && cgroup_has_processes(cg); i++)
+                usleep(10000);
+        if ((r = cg->ops->destroy(cg, err)) < 0)
+                return r;
+        r = state_dir_remove(rt->root, s->id);
+        if (r < 0)
+                return berth_err(err, -r, "remove state directory %s/%s", rt->root, s->id);
+        return 0;
+}
+
+int berth_state(const struct berth_runtime *rt, const char *id, char **ret_json, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int r = container_load(rt, id, &c, err);
+        if (r < 0)
+                return r;
+        *ret_json = state_to_oci_json(c.state, c.status);
+        return 0;
+}
+
+int berth_kill(const struct berth_runtime *rt, const char *id, int sig, bool all, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int r = container_load(rt, id, &c, err);
+        if (r < 0)
+                return r;
+        if (c.status == STATUS_STOPPED)
+                return berth_err_plain(err, ESRCH, "container not running (no such process)");
+        if (all) {
+                _cleanup_error_ berth_error *e = NULL;
+                r = c.cgroup->ops->kill_all(c.cgroup, sig, &e);
+                if (r >= 0)
+                        return 0;
+                if (r != -EOPNOTSUPP) {
+                        *err = TAKE_PTR(e);
+                        return r;
+                }
+                /* No cgroup: the init is all we know (its pid namespace dies with it). */
+        }
+        return container_signal_init(c.state, sig, err);
+}
+
+int berth_delete(const struct berth_runtime *rt, const char *id, bool force, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        _cleanup_error_ berth_error *e = NULL;
+        int r = container_load(rt, id, &c, &e);
+        if (r == -ENOENT && force && berth_id_validate(id, NULL) == 0) {
+                /* A create that was killed half-way leaves a directory without state: --force clears it. */
+                _cleanup_free_ char *path = xasprintf("%s/%s", rt->root, id);
+                struct stat st;
+                if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        state_dir_remove(rt->root, id);
+                        return 0;
+                }
+        }
+        if (r < 0) {
+                *err = TAKE_PTR(e);
+                return r;
+        }
+        if (!force && c.status != STATUS_STOPPED && c.status != STATUS_CREATED)
+                return berth_err_plain(err, EBUSY, "cannot delete container %s that is not stopped: %s (use --force)",
+                                       id, container_status_to_string(c.status));
+        return container_destroy(rt, &c, err);
+}
+
+static int set_frozen(const struct berth_runtime *rt, const char *id, bool frozen, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int r = container_load(rt, id, &c, err);
+        if (r < 0)
+                return r;
+        if (c.status != (frozen ? STATUS_RUNNING : STATUS_PAUSED) && c.status != STATUS_CREATED)
+                return berth_err_plain(err, EINVAL, "container %s is %s, not %s", id,
+                                       container_status_to_string(c.status), frozen ? "running" : "paused");
+        r = c.cgroup->ops->freeze(c.cgroup, frozen, err);
+        if (r == -EOPNOTSUPP)
+                return berth_err_prefix(err, "%s needs a cgroup (container created with --cgroup-manager=disabled)",
+                                        frozen ? "pause" : "resume");
+        return r;
+}
+
+int berth_pause(const struct berth_runtime *rt, const char *id, berth_error **err)
+{
+        return set_frozen(rt, id, true, err);
+}
+
+int berth_resume(const struct berth_runtime *rt, const char *id, berth_error **err)
+{
+        return set_frozen(rt, id, false, err);
+}
+
+void berth_container_info_free(struct berth_container_info *c, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(c[i].id);
+                free(c[i].status);
+                free(c[i].bundle);
+                free(c[i].created);
+                free(c[i].owner);
+        }
+        free(c);
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+        return strcmp(((const struct berth_container_info *)a)->id, ((const struct berth_container_info *)b)->id);
+}
+
+int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret, size_t *n, berth_error **err)
+{
+        *ret = NULL;
+        *n = 0;
+        _cleanup_closedir_ DIR *d = opendir(rt->root);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                return berth_err(err, errno, "open state root %s", rt->root);
+        }
+        struct berth_container_info *v = NULL;
+        size_t count = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || berth_id_validate(de->d_name, NULL) < 0)
+                        continue;
+                _cleanup_container_ struct container c = {.dirfd = -1};
+                if (container_load(rt, de->d_name, &c, NULL) < 0)
+                        continue; /* being created or deleted right now */
+                v = xrealloc(v, (count + 1) * sizeof(*v));
+                v[count] = (struct berth_container_info){
+                        .id = xstrdup(c.state->id),
+                        .pid = c.status == STATUS_STOPPED ? 0 : c.state->pid,
+                        .status = xstrdup(container_status_to_string(c.status)),
+                        .bundle = xstrdup(c.state->bundle),
+                        .created = xstrdup(c.state->created ? c.state->created : ""),
+                        .owner = xstrdup(c.state->owner ? c.state->owner : ""),
+                };
+                count++;
+        }
+        if (count)
+                qsort(v, count, sizeof(*v), cmp_info);
+        *ret = v;
+        *n = count;
+        return 0;
+}
+
+int berth_ps(const struct berth_runtime *rt, const char *id, pid_t **ret, size_t *n, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int r = container_load(rt, id, &c, err);
+        if (r < 0)
+                return r;
+        _cleanup_error_ berth_error *e = NULL;
+        r = c.cgroup->ops->pids(c.cgroup, ret, n, &e);
+        if (r == -EOPNOTSUPP) {
+                /* No cgroup: the init alone. */
+                *n = 0;
+                *ret = xmalloc0(sizeof(pid_t));
+                if (c.status != STATUS_STOPPED)
+                        (*ret)[(*n)++] = c.state->pid;
+                return 0;
+        }
+        if (r < 0) {
+                *err = TAKE_PTR(e);
+                return r;
+        }
+        return 0;
+}

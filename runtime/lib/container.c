@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* create, start and run: the parent side of the container init's set-up (see sync.h for the steps). */
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "fs-util.h"
+#include "init.h"
+#include "log.h"
+#include "namespaces.h"
+#include "proc-util.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "terminal.h"
+
+int berth_id_validate(const char *id, berth_error **err)
+{
+        if (!id || !*id)
+                return berth_err_plain(err, EINVAL, "container id must not be empty");
+        if (strlen(id) > 1024)
+                return berth_err_plain(err, EINVAL, "container id is longer than 1024 bytes");
+        if (STREQ(id, ".") || STREQ(id, ".."))
+                return berth_err_plain(err, EINVAL, "invalid container id \"%s\"", id);
+        for (const char *p = id; *p; p++) {
+                bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                          (p != id && (*p == '_' || *p == '-' || *p == '.' || *p == '+'));
+                if (!ok)
+                        return berth_err_plain(err, EINVAL,
+                                               "invalid container id \"%s\": only [A-Za-z0-9][A-Za-z0-9_.+-]* allowed",
+                                               id);
+        }
+        return 0;
+}
+
+/* Checks that need more than the JSON, still before anything exists. */
+static int validate_for_create(const struct spec *spec, const struct berth_create_opts *o, berth_error **err)
+{
+        int r;
+        if (!spec->process)
+                return berth_err_plain(err, EINVAL, "config.json: process: required to create a container");
+        if (!spec_namespace(spec, NS_MOUNT))
+                return berth_err_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+        if (spec->process->terminal && !o->console_socket)
+                return berth_err_plain(err, EINVAL, "process.terminal is true: --console-socket is required");
+        if (spec->linux && spec->linux->seccomp && (r = seccomp_check(spec->linux->seccomp, err)) < 0)
+                return berth_err_prefix(err, "config.json");
+        if ((r = sysctl_validate(spec, err)) < 0)
+                return berth_err_prefix(err, "config.json");
+        return 0;
+}
+
+/* LISTEN_FDS handed to berth by socket activation pass on to the container with LISTEN_PID=1. */
+static char **build_env(const struct spec_process *p, unsigned *ret_listen)
+{
+        const char *lf = getenv("LISTEN_FDS"), *lp = getenv("LISTEN_PID");
+        unsigned listen = 0;
+        if (lf && (!lp || atol(lp) == getpid()))
+                listen = (unsigned)atoi(lf);
+        char **env = xmalloc0(sizeof(char *));
+        for (size_t i = 0; p->env && p->env[i]; i++) {
+                if (listen && (startswith(p->env[i], "LISTEN_FDS=") || startswith(p->env[i], "LISTEN_PID=")))
+                        continue;
+                env = strv_append(env, p->env[i]);
+        }
+        if (listen) {
+                _cleanup_free_ char *v = xasprintf("LISTEN_FDS=%u", listen);
+                env = strv_append(env, v);
+                env = strv_append(env, "LISTEN_PID=1");
+        }
+        *ret_listen = listen;
+        return env;
+}
+
+/* The container process state sent with the notify fd to linux.seccomp.listenerPath (runtime spec). */
+static int seccomp_listener_send(const struct spec *spec, const char *id, pid_t pid, int notify_fd,
+                                 berth_error **err)
+{
+        const struct spec_seccomp *sc = spec->linux->seccomp;
+        if (!sc->listener_path)
+                return 0;
+        struct container_state st = {.id = (char *)id, .bundle = spec->bundle, .rootfs = spec->rootfs, .pid = pid};
+        st.annotations = spec->annotations;
+        st.n_annotations = spec->n_annotations;
+        _cleanup_free_ char *state = state_to_oci_json(&st, STATUS_CREATING);
+        _cleanup_free_ char *meta = NULL;
+        if (sc->listener_metadata) {
+                /* metadata is a JSON string: escape quotes and backslashes */
+                size_t n = strlen(sc->listener_metadata);
+                meta = xmalloc0(2 * n + 1);
+                char *q = meta;
+                for (const char *p = sc->listener_metadata; *p; p++) {
+                        if (*p == '"' || *p == '\\')
+                                *q++ = '\\';
+                        *q++ = *p;
+                }
+        }
+        _cleanup_free_ char *msg = xasprintf(
+                "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\",\"state\":%s}", pid,
+                meta ? meta : "", state);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
+                return berth_err_plain(err, ENAMETOOLONG, "linux.seccomp.listenerPath: path too long");
+        strcpy(sa.sun_path, sc->listener_path);
+        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return berth_err(err, errno, "linux.seccomp.listenerPath: connect %s", sc->listener_path);
+        struct iovec iov = {.iov_base = msg, .iov_len = strlen(msg)};
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
+        if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+                return berth_err(err, errno, "linux.seccomp.listenerPath: send to %s", sc->listener_path);
+        return 0;
+}
+
+/* Parent-side namespace work that must precede the fork: pid and time namespaces apply to children only. */
+static int prepare_parent_namespaces(const struct spec *spec, const struct ns_plan *plan, berth_error **err)
+{
+        if (plan->join_fd[NS_PID] >= 0 && setns(plan->join_fd[NS_PID], CLONE_NEWPID) < 0)
+                return berth_err(err, errno, "join pid namespace");
+        if (plan->join_fd[NS_TIME] >= 0 && setns(plan->join_fd[NS_TIME], CLONE_NEWTIME) < 0)
+                return berth_err(err, errno, "join time namespace");
+        if (plan->create[NS_TIME]) {
+                if (unshare(CLONE_NEWTIME) < 0)
+                        return berth_err(err, errno, "create time namespace");
+                if (spec->linux->has_time_offsets)
+                        return ns_write_time_offsets(spec->linux, err);
+        }
+        return 0;
+}
+
+struct create_ctx {
+        pid_t child;    /* the process clone() returned */
+        pid_t init;     /* the container init (== child unless the init forked once more) */
+        int console_fd; /* connected --console-socket */
+};
+
+/* Runs the parent's side of the sync steps until SYNC_CREATED. */
+static int parent_sync(int sock, const struct spec *spec, const char *id, struct create_ctx *cx, berth_error **err)
+{
+        for (;;) {
+                struct sync_msg m = {.fd = -1};
+                int r = sync_recv(sock, &m);
+                if (r == -EPIPE)
+                        return berth_err_plain(err, EPIPE, "container init exited during set-up");
+                if (r < 0)
+                        return berth_err(err, -r, "receive from container init");
+                switch (m.step) {
+                case SYNC_USERNS_READY:
+                        r = ns_write_id_maps(cx->child, spec->linux, err);
+                        if (r >= 0 && (r = sync_send(sock, SYNC_USERNS_MAPPED, 0, NULL, -1)) < 0)
+                                r = berth_err(err, -r, "send to container init");
+                        break;
+                case SYNC_INIT_PID:
+                        cx->init = m.value;
+                        waitpid(cx->child, NULL, 0); /* the intermediate process exits right away */
+                        break;
+                case SYNC_CONSOLE_FD:
+                        r = m.fd >= 0 ? console_socket_send(cx->console_fd, m.fd, err)
+                                      : berth_err_plain(err, EPROTO, "container init sent no pty");
+                        break;
+                case SYNC_SECCOMP_FD:
+                        r = m.fd >= 0 ? seccomp_listener_send(spec, id, cx->init, m.fd, err)
+                                      : berth_err_plain(err, EPROTO, "container init sent no seccomp fd");
+                        break;
+                case SYNC_CREATED:
+                        sync_msg_clear(&m);
+                        return 0;
+                case SYNC_ERROR:
+                        r = berth_err_plain(err, m.value > 0 ? m.value : EINVAL, "%s",
+                                            m.text ? m.text : "container init failed");
+                        break;
+                default:
+                        r = berth_err_plain(err, EPROTO, "unexpected message %s from container init",
+                                            sync_step_to_string(m.step));
+                }
+                sync_msg_clear(&m);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static void kill_and_reap(struct create_ctx *cx)
+{
+        if (cx->init > 0 && cx->init != cx->child)
+                kill(cx->init, SIGKILL);
+        if (cx->child > 0) {
+                kill(cx->child, SIGKILL);
+                waitpid(cx->child, NULL, 0);
+        }
+        if (cx->init > 0 && cx->init != cx->child)
+                waitpid(cx->init, NULL, 0); /* we are its subreaper */
+}
+
+int container_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
+                     pid_t *ret_pid, int *ret_dirfd, berth_error **err)
+{
+        int r;
+        if ((r = berth_id_validate(id, err)) < 0)
+                return r;
+        _cleanup_spec_ struct spec *spec = NULL;
+        if ((r = spec_load(o->bundle ? o->bundle : ".", &spec, err)) < 0)
+                return r;
+        if ((r = validate_for_create(spec, o, err)) < 0)
+                return r;
+
+        _cleanup_cgroup_ struct cgroup *cg = NULL;
+        if ((r = cgroup_new((enum cgroup_manager_type)rt->cgroup_manager, id, spec, &cg, err)) < 0)
+                return r;
+        _cleanup_(ns_plan_close) struct ns_plan plan;
+        if ((r = ns_plan_build(spec, &plan, err)) < 0)
+                return berth_err_prefix(err, "config.json");
+        unsigned listen = 0;
+        _cleanup_strv_free_ char **env = build_env(spec->process, &listen);
+        _cleanup_close_ int console_fd = -1;
+        if (o->console_socket && spec->process->terminal &&
+            (console_fd = console_socket_connect(o->console_socket, err)) < 0)
+                return console_fd;
+
+        /* Everything below leaves nothing behind on failure. */
+        _cleanup_close_ int dirfd = state_dir_create(rt->root, id, err);
+        if (dirfd < 0)
+                return dirfd;
+        struct create_ctx cx = {.child = -1, .init = -1, .console_fd = console_fd};
+        bool cgroup_made = false;
+        _cleanup_close_ int fifo_fd = -1;
+        int sync[2] = {-1, -1};
+
+        if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0) {
+                r = berth_err(err, errno, "create exec fifo");
+                goto fail;
+        }
+        _cleanup_free_ char *fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
+        fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
+        if (fifo_fd < 0) {
+                r = berth_err(err, errno, "open %s", fifo_path);
+                goto fail;
+        }
+        _cleanup_free_ char *config_path = xasprintf("%s/config.json", spec->bundle);
+        _cleanup_free_ char *config = NULL;
+        size_t config_len = 0;
+        if ((r = read_file(config_path, 0, &config, &config_len)) < 0 ||
+            (r = write_file_atomic_at(dirfd, CONFIG_FILE, config, config_len)) < 0) {
+                r = berth_err(err, -r, "copy config.json into the state directory");
+                goto fail;
+        }
+        if ((r = sync_pair(sync, err)) < 0)
+                goto fail;
+        if ((r = prepare_parent_namespaces(spec, &plan, err)) < 0)
+                goto fail;
+        /* The init may fork once more (pid namespace after a user namespace joined by path): stay its reaper. */
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+        /* Fast path: clone() creates every namespace at once. When namespaces are joined by path and a user
+         * namespace is involved, they must be joined before the user namespace is made: the init unshares. */
+        bool any_join = false;
+        for (int t = 0; t < _NS_TYPE_MAX; t++)
+                any_join |= plan.join_fd[t] >= 0 && t != NS_PID && t != NS_TIME;
+        bool forked_ns = plan.join_fd[NS_USER] >= 0 || (plan.create[NS_USER] && any_join);
+        int flags = forked_ns ? 0 : ns_plan_clone_flags(&plan, CLONE_NEWCGROUP | CLONE_NEWTIME);
+        fflush(NULL);
+        pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+        if (pid < 0) {
+                r = berth_err(err, errno, "clone container init");
+                goto fail;
+        }
+        if (pid == 0) {
+                close(sync[0]);
+                struct init_args a = {
+                        .spec = spec,
+                        .plan = &plan,
+                        .sync_fd = sync[1],
+                        .fifo_fd = fifo_fd,
+                        .forked_ns = forked_ns,
+                        .no_pivot = o->no_pivot,
+                        .no_new_keyring = o->no_new_keyring,
+                        .n_fds = o->preserve_fds + listen,
+                        .env = env,
+                        .id = id,
+                };
+                container_init(&a);
+        }
+        close(sync[1]);
+        sync[1] = -1;
+        cx.child = cx.init = pid;
+
+        if ((r = cg->ops->create(cg, spec, pid, err)) < 0)
+                goto fail;
+        cgroup_made = true;
+        if (!forked_ns && plan.create[NS_USER] && (r = ns_write_id_maps(pid, spec->linux, err)) < 0)
+                goto fail;
+        if ((r = sync_send(sync[0], SYNC_PARENT_READY, 0, NULL, -1)) < 0) {
+                r = berth_err(err, -r, "send to container init");
+                goto fail;
+        }
+        if ((r = parent_sync(sync[0], spec, id, &cx, err)) < 0)
+                goto fail;
+
+        struct passwd *pw = getpwuid(getuid());
+        _cleanup_free_ char *created = rfc3339_now();
+        struct container_state st = {
+                .id = (char *)id,
+                .bundle = spec->bundle,
+                .rootfs = spec->rootfs,
+                .pid = cx.init,
+                .start_time = proc_start_time(cx.init),
+                .created = created,
+                .owner = pw ? pw->pw_name : (char *)"",
+                .cgroup_manager = cg->type,
+                .cgroup_path = cg->path,
+                .cgroup_unit = cg->unit,
+                .annotations = spec->annotations,
+                .n_annotations = spec->n_annotations,
+        };
+        if ((r = state_write(dirfd, &st, err)) < 0)
+                goto fail;
+        if (o->pid_file && (r = pid_file_write(o->pid_file, cx.init, err)) < 0)
+                goto fail;
+        close(sync[0]);
+        *ret_pid = cx.init;
+        *ret_dirfd = TAKE_FD(dirfd);
+        return 0;
+
+fail:
+        if (sync[0] >= 0)
+                close(sync[0]);
+        if (sync[1] >= 0)
+                close(sync[1]);
+        kill_and_reap(&cx);
+        if (cgroup_made) {
+                _cleanup_error_ berth_error *e2 = NULL;
+                if (cg->ops->destroy(cg, &e2) < 0)
+                        log_warn("%s", e2->msg);
+        }
+        state_dir_remove(rt->root, id);
+        return r;
+}
+
+int container_start(int dirfd, struct container_state *s, berth_error **err)
+{
+        _cleanup_close_ int fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fifo < 0)
+                return berth_err(err, errno, "open exec fifo");
+        _cleanup_close_ int pidfd = pidfd_open_pid(s->pid);
+        if (pidfd < 0)
+                return berth_err_plain(err, ESRCH, "container not running: its init exited");
+        struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        for (;;) {
+                int n = poll(p, 2, 30000);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "wait for container init");
+                if (n == 0)
+                        return berth_err_plain(err, ETIMEDOUT, "container init did not answer on the exec fifo");
+                break;
+        }
+        char c;
+        if (!(p[0].revents & POLLIN) || read(fifo, &c, 1) != 1)
+                return berth_err_plain(err, ESRCH, "container init exited before start");
+        unlinkat(dirfd, EXEC_FIFO, 0);
+        s->started = true;
+        return state_write(dirfd, s, err);
+}
+
+int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
+                 berth_error **err)
+{
+        pid_t pid;
+        int dirfd;
+        int r = container_create(rt, id, o, &pid, &dirfd, err);
+        if (r < 0)
+                return r;
+        close(dirfd);
+        return 0;
+}
+
+int berth_start(const struct berth_runtime *rt, const char *id, berth_error **err)
+{
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int r = container_load(rt, id, &c, err);
+        if (r < 0)
+                return r;
+        if (c.status != STATUS_CREATED)
+                return berth_err_plain(err, EINVAL, "cannot start a container that is %s (only a created one)",
+                                       container_status_to_string(c.status));
+        return container_start(c.dirfd, c.state, err);
+}
+
+/* Forwards the signals a foreground `run` receives to the container init, until it exits. */
+int container_wait_forward(pid_t pid, int *exit_status, berth_error **err)
+{
+        static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+        sigset_t mask;
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(fwd); i++)
+                sigaddset(&mask, fwd[i]);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        _cleanup_close_ int pidfd = pidfd_open_pid(pid);
+        if (pidfd < 0)
+                return berth_err(err, -pidfd, "pidfd_open %d", pid);
+        for (;;) {
+                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+                int n = poll(p, sfd >= 0 ? 2 : 1, -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return berth_err(err, errno, "poll");
+                if (p[0].revents)
+                        break;
+                struct signalfd_siginfo si;
+                if (sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si))
+                        pidfd_signal(pidfd, (int)si.ssi_signo);
+        }
+        int ws;
+        while (waitpid(pid, &ws, 0) < 0) {
+                if (errno != EINTR)
+                        return berth_err(err, errno, "waitpid %d", pid);
+        }
+        sigprocmask(SIG_UNBLOCK, &mask, NULL);
+        *exit_status = exit_status_from_wait(ws);
+        return 0;
+}
+
+int berth_run(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o, bool detach,
+              int *exit_status, berth_error **err)
+{
+        pid_t pid;
+        int raw_dirfd;
+        int r = container_create(rt, id, o, &pid, &raw_dirfd, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int dirfd = raw_dirfd;
+        _cleanup_state_ struct container_state *st = NULL;
+        if ((r = state_read(dirfd, id, &st, err)) < 0 || (r = container_start(dirfd, st, err)) < 0) {
+                close(TAKE_FD(dirfd));
+                _cleanup_error_ berth_error *e2 = NULL;
+                berth_delete(rt, id, true, &e2);
+                return r;
+        }
+        *exit_status = 0;
+        if (detach)
+                return 0;
+        /* Let other commands (state, kill, exec) in while the container runs. */
+        close(TAKE_FD(dirfd));
+        r = container_wait_forward(pid, exit_status, err);
+        _cleanup_error_ berth_error *e2 = NULL;
+        if (berth_delete(rt, id, true, &e2) < 0 && r >= 0) {
+                *err = TAKE_PTR(e2);
+                return berth_error_rc(*err);
+        }
+        return r;
+}

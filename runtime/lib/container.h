@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal pieces shared by the lifecycle operations (container.c, container-ops.c, exec.c). */
+#pragma once
+
+#include "berth/berth.h"
+#include "cgroup.h"
+#include "state.h"
+
+/* An existing container, its state directory locked. */
+struct container {
+        int dirfd;
+        struct container_state *state;
+        struct cgroup *cgroup;
+        enum container_status status;
+};
+void container_close(struct container *c);
+#define _cleanup_container_ _cleanup_(container_close)
+
+/* Opens, locks and reads the container; status derived fresh. */
+int container_load(const struct berth_runtime *rt, const char *id, struct container *c, berth_error **err);
+/* Stops every process of the container (SIGKILL), waits for the init to be gone, removes the cgroup and the
+ * state directory. The caller holds the lock (c->dirfd). */
+int container_destroy(const struct berth_runtime *rt, struct container *c, berth_error **err);
+/* Signals the init through a pidfd (never a reused pid). -ESRCH when it is gone. */
+int container_signal_init(const struct container_state *s, int sig, berth_error **err);
+
+/* Creates the container; on success *ret_pid is the init's host pid and *ret_dirfd the still-locked state
+ * directory (the caller closes it). */
+int container_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
+                     pid_t *ret_pid, int *ret_dirfd, berth_error **err);
+/* Waits for pid (a child of ours, or an orphan we reap as subreaper), forwarding the usual signals to it. */
+int container_wait_forward(pid_t pid, int *exit_status, berth_error **err);
+/* Releases a created container's init (the exec fifo handshake) and records it as started. */
+int container_start(int dirfd, struct container_state *s, berth_error **err);

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+
+#include "caps.h"
+#include "init.h"
+#include "log.h"
+#include "path.h"
+#include "procattr.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "terminal.h"
+
+int init_pass_fds(unsigned n, berth_error **err)
+{
+        for (unsigned fd = 3; fd < 3 + n; fd++) {
+                int flags = fcntl((int)fd, F_GETFD);
+                if (flags < 0)
+                        return berth_err(err, errno, "--preserve-fds: fd %u", fd);
+                if (fcntl((int)fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                        return berth_err(err, errno, "--preserve-fds: fd %u", fd);
+        }
+        /* Whatever a library may have opened without O_CLOEXEC never reaches the container. */
+        if (close_range(3 + n, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return berth_err(err, errno, "close_range");
+        return 0;
+}
+
+int init_find_executable(const char *arg0, char **env, char **ret, berth_error **err)
+{
+        struct stat st;
+        if (strchr(arg0, '/')) {
+                if (stat(arg0, &st) < 0)
+                        return berth_err(err, errno, "exec: \"%s\"", arg0);
+                if (!S_ISREG(st.st_mode) || access(arg0, X_OK) < 0)
+                        return berth_err_plain(err, EACCES, "exec: \"%s\": permission denied", arg0);
+                *ret = xstrdup(arg0);
+                return 0;
+        }
+        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (size_t i = 0; env && env[i]; i++)
+                if (startswith(env[i], "PATH=")) {
+                        path = env[i] + 5;
+                        break;
+                }
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
+                if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+                        *ret = TAKE_PTR(cand);
+                        return 0;
+                }
+        }
+        return berth_err_plain(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+bool init_seccomp_early(const struct spec_process *p, const struct spec_seccomp *sc)
+{
+        if (!sc)
+                return false;
+        if (!p->no_new_privileges || sc->listener_path)
+                return true;
+        for (size_t i = 0; i < sc->n_syscalls; i++)
+                if (sc->syscalls[i].action == SECCOMP_ACT_NOTIFY)
+                        return true;
+        return sc->default_action == SECCOMP_ACT_NOTIFY;
+}
+
+int init_apply_attrs(const struct spec_process *p, const struct spec_linux *l, bool no_new_keyring,
+                     berth_error **err)
+{
+        int r;
+        if ((r = proc_apply_rlimits(p, err)) < 0 || (r = proc_apply_oom_score_adj(p, err)) < 0 ||
+            (r = proc_apply_scheduler(p, err)) < 0 || (r = proc_apply_io_priority(p, err)) < 0)
+                return r;
+        if (l && l->has_personality && (r = proc_apply_personality(&l->personality, err)) < 0)
+                return r;
+        if (!no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "_ses") < 0 && errno != ENOSYS &&
+            errno != EPERM && errno != EACCES)
+                return berth_err(err, errno, "create session keyring");
+        return 0;
+}
+
+int init_apply_identity(const struct spec_process *p, berth_error **err)
+{
+        int r;
+        if ((r = proc_set_user(&p->user, err)) < 0)
+                return r;
+        if (p->has_capabilities && (r = caps_apply(&p->capabilities, err)) < 0)
+                return r;
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return berth_err(err, errno, "process.noNewPrivileges: prctl");
+        return proc_apply_lsm(p, err);
+}
+
+/* Namespaces not created by clone (some are joined by path and a user namespace is involved): join first,
+ * then unshare, and fork once more when the pid or time namespace must take effect. Returns 0 in the
+ * process that goes on as the container init. */
+static int init_unshare(const struct init_args *a, berth_error **err)
+{
+        const struct ns_plan *plan = a->plan;
+        int r;
+        if (plan->join_fd[NS_USER] >= 0 && setns(plan->join_fd[NS_USER], CLONE_NEWUSER) < 0)
+                return berth_err(err, errno, "join user namespace");
+        /* Namespaces joined by path belong to the caller's user namespace: join before creating a new one. */
+        if ((r = ns_plan_join(plan, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err)) < 0)
+                return r;
+        if (plan->create[NS_USER]) {
+                if (unshare(CLONE_NEWUSER) < 0)
+                        return berth_err(err, errno, "create user namespace");
+                struct sync_msg m = {.fd = -1};
+                if ((r = sync_send(a->sync_fd, SYNC_USERNS_READY, 0, NULL, -1)) < 0)
+                        return berth_err(err, -r, "report user namespace");
+                r = sync_expect(a->sync_fd, SYNC_USERNS_MAPPED, &m, err);
+                sync_msg_clear(&m);
+                if (r < 0)
+                        return r;
+        }
+        int flags = ns_plan_clone_flags(plan, CLONE_NEWUSER | CLONE_NEWCGROUP);
+        if (flags && unshare(flags) < 0)
+                return berth_err(err, errno, "create namespaces");
+        if (!(flags & CLONE_NEWPID))
+                return 0;
+        pid_t pid = fork();
+        if (pid < 0)
+                return berth_err(err, errno, "fork container init");
+        if (pid == 0)
+                return 0;
+        sync_send(a->sync_fd, SYNC_INIT_PID, pid, NULL, -1);
+        _exit(0);
+}
+
+static int init_setup(const struct init_args *a, berth_error **err)
+{
+        const struct spec *spec = a->spec;
+        const struct spec_process *p = spec->process;
+        const struct spec_linux *l = spec->linux;
+        int r;
+
+        struct sync_msg m = {.fd = -1};
+        r = sync_expect(a->sync_fd, SYNC_PARENT_READY, &m, err);
+        sync_msg_clear(&m);
+        if (r < 0)
+                return r;
+
+        if (a->forked_ns) {
+                if ((r = init_unshare(a, err)) < 0)
+                        return r;
+        } else if ((r = ns_plan_join(a->plan, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err)) < 0)
+                return r;
+        if (a->plan->create[NS_USER] || a->plan->join_fd[NS_USER] >= 0) {
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        return berth_err(err, errno, "become root in the user namespace");
+        }
+        /* Now in the container's cgroup: its cgroup namespace is rooted there. */
+        if (a->plan->create[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
+                return berth_err(err, errno, "create cgroup namespace");
+        if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+                return berth_err(err, errno, "hostname: sethostname");
+        if (spec->domainname && setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+                return berth_err(err, errno, "domainname: setdomainname");
+
+        struct rootfs_opts ro = {
+                .in_userns = a->plan->create[NS_USER] || a->plan->join_fd[NS_USER] >= 0,
+                .no_pivot = a->no_pivot,
+                .console_slave_fd = -1,
+                .new_cgroupns = a->plan->create[NS_CGROUP],
+        };
+        if ((r = rootfs_setup_mounts(spec, &ro, err)) < 0)
+                return r;
+
+        _cleanup_close_ int slave = -1;
+        if (p->terminal) {
+                _cleanup_close_ int rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int master = -1;
+                if (rootfd < 0)
+                        return berth_err(err, errno, "open rootfs %s", spec->rootfs);
+                if ((r = terminal_open(rootfd, p, &master, &slave, err)) < 0 ||
+                    (r = terminal_bind_console(rootfd, slave, err)) < 0)
+                        return r;
+                if ((r = sync_send(a->sync_fd, SYNC_CONSOLE_FD, 0, NULL, master)) < 0)
+                        return berth_err(err, -r, "send pty master");
+        }
+
+        if ((r = rootfs_pivot(spec, &ro, err)) < 0 || (r = sysctl_apply(spec, err)) < 0 ||
+            (r = rootfs_finalize(spec, &ro, err)) < 0)
+                return r;
+
+        if (chdir(p->cwd) < 0) {
+                if (errno != ENOENT)
+                        return berth_err(err, errno, "process.cwd: chdir %s", p->cwd);
+                _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int cwdfd = path_mkdir_in_root(rootfd, p->cwd, true, err);
+                if (cwdfd < 0)
+                        return berth_err_prefix(err, "process.cwd");
+                if (fchdir(cwdfd) < 0)
+                        return berth_err(err, errno, "process.cwd: chdir %s", p->cwd);
+        }
+
+        _cleanup_free_ char *exe = NULL;
+        if ((r = init_find_executable(p->args[0], a->env, &exe, err)) < 0)
+                return r;
+        const struct spec_seccomp *sc = l ? l->seccomp : NULL;
+        bool early = init_seccomp_early(p, sc);
+        if ((r = init_apply_attrs(p, l, a->no_new_keyring, err)) < 0)
+                return r;
+        if (early) {
+                int notify_fd = -1;
+                if ((r = seccomp_apply(sc, &notify_fd, err)) < 0)
+                        return r;
+                if (notify_fd >= 0) {
+                        r = sync_send(a->sync_fd, SYNC_SECCOMP_FD, 0, NULL, notify_fd);
+                        close(notify_fd);
+                        if (r < 0)
+                                return berth_err(err, -r, "send seccomp notify fd");
+                }
+        }
+        if ((r = init_apply_identity(p, err)) < 0)
+                return r;
+        if (slave >= 0 && (r = terminal_make_stdio(slave, err)) < 0)
+                return r;
+        if ((r = init_pass_fds(a->n_fds, err)) < 0)
+                return r;
+
+        /* From here on the container outlives `berth create`. */
+        prctl(PR_SET_PDEATHSIG, 0);
+        r = sync_send(a->sync_fd, SYNC_CREATED, 0, NULL, -1);
+        if (r < 0)
+                return berth_err(err, -r, "report creation");
+        close(a->sync_fd);
+
+        /* Wait for `berth start`: the open blocks until start opens the fifo for reading. */
+        char fifo[64];
+        snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", a->fifo_fd);
+        int wfd = open(fifo, O_WRONLY | O_CLOEXEC);
+        if (wfd < 0)
+                return berth_err(err, errno, "open exec fifo");
+        if (write(wfd, "0", 1) != 1)
+                return berth_err(err, errno, "write exec fifo");
+        close(wfd);
+        close(a->fifo_fd);
+
+        if (sc && !early) {
+                int notify_fd = -1;
+                if ((r = seccomp_apply(sc, &notify_fd, err)) < 0)
+                        return r;
+                if (notify_fd >= 0)
+                        close(notify_fd);
+        }
+        execve(exe, p->args, a->env);
+        return berth_err(err, errno, "exec %s", exe);
+}
+
+void container_init(const struct init_args *a)
+{
+        _cleanup_error_ berth_error *err = NULL;
+        /* Die with the parent until the container exists: a killed `berth create` leaves no half-made init. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        init_setup(a, &err);
+        /* Before SYNC_CREATED the parent is listening; afterwards only stderr is left. */
+        if (fcntl(a->sync_fd, F_GETFD) >= 0)
+                sync_send_error(a->sync_fd, err);
+        fprintf(stderr, "berth: %s\n", err && err->msg ? err->msg : "container init failed");
+        _exit(127);
+}
