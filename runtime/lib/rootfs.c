@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The container's mounts, done by the container init in its own mount namespace. Every destination is
+ * resolved inside the rootfs (path.h) right before its mount, and the mount goes onto /proc/self/fd/N of
+ * the resolved O_PATH fd, so a symlink planted in the rootfs can never redirect a mount onto the host.
+ * Follow-up operations (remount with flags, propagation, rro) re-resolve the destination, which then lands
+ * on the root of the new mount.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "devices.h"
+#include "fs-util.h"
+#include "log.h"
+#include "mount-opts.h"
+#include "path.h"
+#include "rootfs.h"
+
+/* Per-mount flags a bind remount can change. */
+#define MNT_SETTABLE_FLAGS                                                                                   \
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |           \
+         MS_STRICTATIME | MS_NOSYMFOLLOW)
+#define MNT_ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+/* Flags that a user namespace cannot clear on a mount it inherited (statfs f_flags use the same bits). */
+#define MNT_LOCKABLE_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* ---- /proc/self/mountinfo ---- */
+
+struct mnt_entry {
+        char *mountpoint;
+        char *fstype;
+        bool shared;
+};
+
+static void mnt_entries_free(struct mnt_entry *e, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].mountpoint);
+                free(e[i].fstype);
+        }
+        free(e);
+}
+
+/* Decodes the octal escapes (\040 for space...) of a mountinfo path in place. */
+static void mountinfo_unescape(char *s)
+{
+        char *w = s;
+        for (char *r = s; *r;) {
+                if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+                    r[3] <= '7') {
+                        *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+                        r += 4;
+                } else
+                        *w++ = *r++;
+        }
+        *w = 0;
+}
+
+static int mountinfo_read(struct mnt_entry **ret, size_t *ret_n)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = read_file("/proc/self/mountinfo", 0, &text, NULL);
+        if (r < 0)
+                return r;
+        struct mnt_entry *v = NULL;
+        size_t n = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* id parent maj:min root mountpoint options [optional...] - fstype source superopts */
+                char *fields[64];
+                size_t nf = 0;
+                char *fsave = NULL;
+                for (char *f = strtok_r(line, " ", &fsave); f && nf < ELEMENTSOF(fields);
+                     f = strtok_r(NULL, " ", &fsave))
+                        fields[nf++] = f;
+                if (nf < 8)
+                        continue;
+                bool shared = false;
+                size_t i = 6;
+                for (; i < nf && !STREQ(fields[i], "-"); i++)
+                        if (startswith(fields[i], "shared:"))
+                                shared = true;
+                if (i + 1 >= nf)
+                        continue;
+                v = xrealloc(v, (n + 1) * sizeof(*v));
+                mountinfo_unescape(fields[4]);
+                v[n++] = (struct mnt_entry){
+                    .mountpoint = xstrdup(fields[4]),
+                    .fstype = xstrdup(fields[i + 1]),
+                    .shared = shared,
+                };
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* path is dir itself or below it. */
+static bool path_is_below(const char *path, const char *dir)
+{
+        if (STREQ(dir, "/"))
+                return true;
+        size_t n = strlen(dir);
+        return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* Compares a container path with an absolute one, ignoring repeated and trailing slashes. */
+static bool dest_is(const char *dest, const char *want)
+{
+        if (!dest)
+                return false;
+        for (;;) {
+                while (*dest == '/' && dest[1] == '/')
+                        dest++;
+                if (*dest == '/' && dest[1] == 0)
+                        dest++;
+                if (*dest != *want)
+                        return false;
+                if (!*dest)
+                        return true;
+                dest++;
+                want++;
+        }
+}
+
+/* ---- helpers on resolved fds ---- */
+
+static int remount_fd(int fd, unsigned long flags)
+{
+        char buf[64];
+        if (mount(NULL, path_fd_path(fd, buf, sizeof(buf)), NULL, flags, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int statfs_flags(int fd, unsigned long *ret)
+{
+        struct statfs s;
+        if (fstatfs(fd, &s) < 0)
+                return -errno;
+        *ret = (unsigned long)s.f_flags;
+        return 0;
+}
+
+/* Makes the mount whose root fd is read-only, keeping its nosuid/nodev/noexec (and atime) settings. */
+static int remount_readonly_fd(int fd)
+{
+        unsigned long cur;
+        int r = statfs_flags(fd, &cur);
+        if (r < 0)
+                return r;
+        return remount_fd(fd, MS_BIND | MS_REMOUNT | MS_RDONLY | (cur & (MS_NOSUID | MS_NODEV | MS_NOEXEC)));
+}
+
+static unsigned long root_propagation(const struct spec *spec)
+{
+        const struct spec_linux *l = spec->linux;
+        if (l && l->rootfs_propagation_flags)
+                return l->rootfs_propagation_flags;
+        unsigned long flags = 0;
+        if (l && l->rootfs_propagation && mount_propagation_from_string(l->rootfs_propagation, &flags) >= 0)
+                return flags;
+        return 0;
+}
+
+/* ---- one spec mount ---- */
+
+struct mount_ctx {
+        int rootfd;
+        const struct spec *spec;
+        const struct rootfs_opts *o;
+};
+
+/* Remount flags, propagation and rro, applied to the freshly mounted destination. */
+static int mount_post(const struct mount_ctx *c, const struct spec_mount *m, bool bind, berth_error **err)
+{
+        unsigned long want = m->flags & MNT_SETTABLE_FLAGS;
+        bool remount = bind && ((want | (m->clear & MNT_SETTABLE_FLAGS)) != 0);
+        if (!remount && !m->propagation && !m->recursive_ro)
+                return 0;
+
+        _cleanup_close_ int fd = path_open_in_root(c->rootfd, m->destination, O_PATH, 0);
+        if (fd < 0)
+                return berth_err(err, -fd, "open %s after mount", m->destination);
+
+        if (remount) {
+                unsigned long flags = MS_BIND | MS_REMOUNT | want;
+                int r = remount_fd(fd, flags);
+                if (r == -EPERM && c->o->in_userns) {
+                        /* Flags of the source locked by the user namespace (runc keeps them too). */
+                        unsigned long cur;
+                        int q = statfs_flags(fd, &cur);
+                        if (q < 0)
+                                return berth_err(err, -q, "statfs");
+                        flags |= cur & MNT_LOCKABLE_FLAGS;
+                        r = remount_fd(fd, flags);
+                        if (r == -EPERM && (want & MNT_ATIME_FLAGS)) {
+                                /* The atime setting is locked as well: keep the source's. */
+                                unsigned long atime = cur & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+                                flags = (flags & ~MNT_ATIME_FLAGS) | (atime ? atime : MS_STRICTATIME);
+                                r = remount_fd(fd, flags);
+                        }
+                }
+                if (r < 0)
+                        return berth_err(err, -r, "remount");
+        }
+        if (m->propagation && remount_fd(fd, m->propagation) < 0)
+                return berth_err(err, errno, "set propagation");
+        if (m->recursive_ro) {
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                        return berth_err(err, errno, "mount_setattr rro");
+        }
+        return 0;
+}
+
+/* Bind mount of a host path (relative ones are relative to the bundle). */
+static int mount_bind(const struct mount_ctx *c, const struct spec_mount *m, berth_error **err)
+{
+        if (!m->source || !*m->source)
+                return berth_err(err, 0, "a bind mount needs a source");
+        _cleanup_free_ char *src = m->source[0] == '/' || !c->spec->bundle
+                                       ? xstrdup(m->source)
+                                       : xasprintf("%s/%s", c->spec->bundle, m->source);
+        _cleanup_close_ int srcfd = open(src, O_PATH | O_CLOEXEC);
+        if (srcfd < 0)
+                return berth_err(err, errno, "source %s", src);
+        struct stat st;
+        if (fstat(srcfd, &st) < 0)
+                return berth_err(err, errno, "stat %s", src);
+
+        _cleanup_close_ int target = path_mkdir_in_root(c->rootfd, m->destination, S_ISDIR(st.st_mode), err);
+        if (target < 0)
+                return target;
+        char sbuf[64], tbuf[64];
+        if (mount(path_fd_path(srcfd, sbuf, sizeof(sbuf)), path_fd_path(target, tbuf, sizeof(tbuf)), NULL,
+                  MS_BIND | (m->flags & MS_REC), NULL) < 0)
+                return berth_err(err, errno, "mount");
+        return mount_post(c, m, true, err);
+}
+
+/* A bind mount of a host path standing in for a filesystem the user namespace may not mount. */
+static int mount_bind_fallback(const struct mount_ctx *c, const struct spec_mount *m, const char *host_path,
+                               bool recursive, berth_error **err)
+{
+        struct spec_mount b = *m;
+        b.source = (char *)host_path;
+        b.bind = true;
+        b.flags = m->flags | MS_BIND | (recursive ? MS_REC : 0);
+        /* A read-only /sys must not leave the host's submounts (cgroup v1 controllers...) writable. */
+        if (recursive && (m->flags & MS_RDONLY))
+                b.recursive_ro = true;
+        log_debug("%s: falling back to a bind mount of %s", m->destination, host_path);
+        return mount_bind(c, &b, err);
+}
+
+/* A new filesystem instance on the destination. When mount(2) itself fails, *mount_failed is set and the
+ * error is left to the caller (which may fall back to a bind mount); other failures fill err. */
+static int mount_fs(const struct mount_ctx *c, const struct spec_mount *m, const char *type, const char *data,
+                    unsigned long drop_flags, bool *mount_failed, berth_error **err)
+{
+        *mount_failed = false;
+        _cleanup_close_ int target = path_mkdir_in_root(c->rootfd, m->destination, true, err);
+        if (target < 0)
+                return target;
+        const char *source = m->source && *m->source ? m->source : type;
+        unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | drop_flags);
+        char tbuf[64];
+        if (mount(source, path_fd_path(target, tbuf, sizeof(tbuf)), type, flags, data) < 0) {
+                *mount_failed = true;
+                return -errno;
+        }
+        return mount_post(c, m, false, err);
+}
+
+static const char *cgroup2_host_mountpoint(void)
+{
+        struct statfs s;
+        if (statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC)
+                return "/sys/fs/cgroup";
+        if (statfs("/sys/fs/cgroup/unified", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC)
+                return "/sys/fs/cgroup/unified";
+        return NULL;
+}
+
+static bool has_namespace(const struct spec *spec, enum ns_type t)
+{
+        if (!spec->linux)
+                return false;
+        for (size_t i = 0; i < spec->linux->n_namespaces; i++)
+                if (spec->linux->namespaces[i].type == t)
+                        return true;
+        return false;
+}
+
+/* /dev mounted read-only by the config: it is mounted rw so the devices can be created, and made read-only
+ * in rootfs_finalize(). */
+static bool dev_deferred_readonly(const struct spec_mount *m)
+{
+        bool bind = m->bind || (m->flags & MS_BIND) || (m->type && STREQ(m->type, "bind"));
+        return !bind && (m->flags & MS_RDONLY) && dest_is(m->destination, "/dev");
+}
+
+static int mount_one(const struct mount_ctx *c, const struct spec_mount *m, berth_error **err)
+{
+        const char *type = m->type;
+        bool bind = m->bind || (m->flags & MS_BIND) || (type && STREQ(type, "bind"));
+        bool failed = false;
+        int r;
+
+        if (!m->destination || !*m->destination)
+                return berth_err(err, 0, "no destination");
+        if (dest_is(m->destination, "/"))
+                return berth_err(err, 0, "mounting over the container's / is not supported");
+        if (m->n_uid_mappings || m->n_gid_mappings)
+                return berth_err(err, EOPNOTSUPP, "idmapped mounts");
+        if (bind)
+                return mount_bind(c, m, err);
+        if (!type || !*type)
+                return berth_err(err, 0, "no filesystem type");
+
+        if (STREQ(type, "sysfs")) {
+                /* A user namespace may only mount sysfs for a network namespace it owns. */
+                if (c->o->in_userns && !has_namespace(c->spec, NS_NET))
+                        return mount_bind_fallback(c, m, "/sys", true, err);
+                r = mount_fs(c, m, "sysfs", m->data, 0, &failed, err);
+                if (failed && (r == -EPERM || r == -EBUSY) && c->o->in_userns)
+                        return mount_bind_fallback(c, m, "/sys", true, err);
+        } else if (STREQ(type, "mqueue")) {
+                r = mount_fs(c, m, "mqueue", m->data, 0, &failed, err);
+                if (failed && (r == -EPERM || r == -EBUSY) && c->o->in_userns)
+                        return mount_bind_fallback(c, m, "/dev/mqueue", false, err);
+        } else if (STREQ(type, "cgroup") || STREQ(type, "cgroup2")) {
+                /* Always the unified hierarchy, also on hybrid hosts. v1 controller names given as
+                 * options of a "cgroup" mount mean nothing to cgroup2 and are dropped. */
+                r = mount_fs(c, m, "cgroup2", STREQ(type, "cgroup2") ? m->data : NULL, 0, &failed, err);
+                if (failed && (r == -EPERM || r == -EBUSY) && !c->o->new_cgroupns) {
+                        /* Without a cgroup namespace of its own (typically a user namespace that
+                         * shares the host's cgroup namespace) the container's /proc/self/cgroup shows
+                         * host paths: bind the host's unified hierarchy, as runc does. */
+                        const char *host = cgroup2_host_mountpoint();
+                        if (!host)
+                                return berth_err(err, -r, "mount (and the host has no cgroup2 hierarchy)");
+                        return mount_bind_fallback(c, m, host, false, err);
+                }
+        } else {
+                r = mount_fs(c, m, type, m->data, dev_deferred_readonly(m) ? MS_RDONLY : 0, &failed, err);
+        }
+        if (failed)
+                return berth_err(err, -r, "mount");
+        return r;
+}
+
+/* ---- rootfs_setup_mounts ---- */
+
+/* pivot_root and MS_MOVE refuse shared parents: make the mount that holds the rootfs private. */
+static int make_rootfs_parent_private(const char *rootfs, berth_error **err)
+{
+        struct mnt_entry *e = NULL;
+        size_t n = 0;
+        int r = mountinfo_read(&e, &n);
+        if (r < 0)
+                return berth_err(err, -r, "read /proc/self/mountinfo");
+        const struct mnt_entry *best = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (path_is_below(rootfs, e[i].mountpoint) &&
+                    (!best || strlen(e[i].mountpoint) >= strlen(best->mountpoint)))
+                        best = &e[i];
+        r = 0;
+        if (best && best->shared && mount(NULL, best->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
+                r = berth_err(err, errno, "make %s private", best->mountpoint);
+        mnt_entries_free(e, n);
+        return r;
+}
+
+static bool dev_is_bind_mounted(const struct spec *spec)
+{
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct spec_mount *m = &spec->mounts[i];
+                bool bind = m->bind || (m->flags & MS_BIND) || (m->type && STREQ(m->type, "bind"));
+                if (bind && dest_is(m->destination, "/dev"))
+                        return true;
+        }
+        return false;
+}
+
+int rootfs_setup_mounts(const struct spec *spec, const struct rootfs_opts *o, berth_error **err)
+{
+        if (!spec->rootfs)
+                return berth_err(err, 0, "root.path: no rootfs");
+        char rootfs[PATH_MAX];
+        if (!realpath(spec->rootfs, rootfs))
+                return berth_err(err, errno, "root.path: %s", spec->rootfs);
+
+        unsigned long prop = root_propagation(spec);
+        if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "rootfs: set the propagation of /");
+        int r = make_rootfs_parent_private(rootfs, err);
+        if (r < 0)
+                return berth_err_prefix(err, "rootfs");
+        if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "rootfs: bind mount %s onto itself", rootfs);
+
+        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_err(err, errno, "rootfs: open %s", rootfs);
+        struct mount_ctx c = {.rootfd = rootfd, .spec = spec, .o = o};
+
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const struct spec_mount *m = &spec->mounts[i];
+                r = mount_one(&c, m, err);
+                if (r < 0)
+                        return berth_err_prefix(err, "mounts[%zu] (%s on %s)", i, m->type ? m->type : "bind",
+                                                m->destination ? m->destination : "");
+        }
+
+        if (!dev_is_bind_mounted(spec)) {
+                r = devices_create(rootfd, spec, o, err);
+                if (r < 0)
+                        return r;
+                r = devices_symlinks(rootfd, err);
+                if (r < 0)
+                        return r;
+        }
+        if (o->console_slave_fd >= 0) {
+                r = devices_console(rootfd, o->console_slave_fd, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- rootfs_pivot ---- */
+
+/* With --no-pivot the host's mounts stay below the container's root: detach the host's proc and sysfs
+ * instances (or cover them when a user namespace may not unmount them), as runc does. */
+static int hide_host_kernel_mounts(const char *rootfs, berth_error **err)
+{
+        struct mnt_entry *e = NULL;
+        size_t n = 0;
+        int r = mountinfo_read(&e, &n);
+        if (r < 0)
+                return berth_err(err, -r, "read /proc/self/mountinfo");
+        r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *p = e[i].mountpoint;
+                if (!STREQ(e[i].fstype, "proc") && !STREQ(e[i].fstype, "sysfs"))
+                        continue;
+                if (path_is_below(p, rootfs) || STREQ(p, "/"))
+                        continue;
+                if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+                        if (errno == ENOENT || errno == EINVAL)
+                                continue; /* gone with an earlier parent */
+                        r = berth_err(err, errno, "make %s rslave", p);
+                        break;
+                }
+                if (umount2(p, MNT_DETACH) == 0)
+                        continue;
+                if (errno != EINVAL && errno != EPERM) {
+                        r = berth_err(err, errno, "unmount %s", p);
+                        break;
+                }
+                if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+                        r = berth_err(err, errno, "cover %s", p);
+        }
+        mnt_entries_free(e, n);
+        return r;
+}
+
+int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *o, berth_error **err)
+{
+        if (!spec->rootfs)
+                return berth_err(err, 0, "root.path: no rootfs");
+        char rootfs[PATH_MAX];
+        if (!realpath(spec->rootfs, rootfs))
+                return berth_err(err, errno, "root.path: %s", spec->rootfs);
+
+        if (o->no_pivot) {
+                if (chdir(rootfs) < 0)
+                        return berth_err(err, errno, "chdir %s", rootfs);
+                int r = hide_host_kernel_mounts(rootfs, err);
+                if (r < 0)
+                        return berth_err_prefix(err, "--no-pivot");
+                if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+                        return berth_err(err, errno, "--no-pivot: move %s to /", rootfs);
+                if (chroot(".") < 0)
+                        return berth_err(err, errno, "--no-pivot: chroot %s", rootfs);
+                if (chdir("/") < 0)
+                        return berth_err(err, errno, "chdir /");
+                return 0;
+        }
+
+        _cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (oldroot < 0)
+                return berth_err(err, errno, "pivot_root: open /");
+        _cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (newroot < 0)
+                return berth_err(err, errno, "pivot_root: open %s", rootfs);
+        if (fchdir(newroot) < 0)
+                return berth_err(err, errno, "pivot_root: chdir %s", rootfs);
+        /* The old root ends up stacked on the new one, at the same place: no directory needed for it. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return berth_err(err, errno, "pivot_root %s", rootfs);
+        if (fchdir(oldroot) < 0)
+                return berth_err(err, errno, "pivot_root: chdir to the old root");
+        /* Unmounting it must not propagate anywhere. */
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "pivot_root: make the old root rslave");
+        if (umount2(".", MNT_DETACH) < 0)
+                return berth_err(err, errno, "pivot_root: detach the old root");
+        if (chdir("/") < 0)
+                return berth_err(err, errno, "chdir /");
+        return 0;
+}
+
+/* ---- rootfs_finalize ---- */
+
+static int mask_path(int rootfd, const char *path, berth_error **err)
+{
+        _cleanup_close_ int fd = path_open_in_root(rootfd, path, O_PATH, 0);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return 0;
+        if (fd < 0)
+                return berth_err(err, -fd, "open");
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return berth_err(err, errno, "stat");
+        char tbuf[64];
+        path_fd_path(fd, tbuf, sizeof(tbuf));
+        if (S_ISDIR(st.st_mode)) {
+                if (mount("tmpfs", tbuf, "tmpfs", MS_RDONLY, "size=0") < 0)
+                        return berth_err(err, errno, "mount an empty read-only tmpfs");
+                return 0;
+        }
+        /* The container's /dev/null (created by us); it must really be the null device. */
+        _cleanup_close_ int null = path_open_in_root(rootfd, "/dev/null", O_PATH, 0);
+        if (null < 0)
+                return berth_err(err, -null, "open /dev/null");
+        struct stat nst;
+        if (fstat(null, &nst) < 0)
+                return berth_err(err, errno, "stat /dev/null");
+        if (!S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3))
+                return berth_err(err, 0, "/dev/null of the container is not the null device");
+        char nbuf[64];
+        if (mount(path_fd_path(null, nbuf, sizeof(nbuf)), tbuf, NULL, MS_BIND, NULL) < 0)
+                return berth_err(err, errno, "bind mount /dev/null");
+        return 0;
+}
+
+static int readonly_path(int rootfd, const char *path, berth_error **err)
+{
+        _cleanup_close_ int fd = path_open_in_root(rootfd, path, O_PATH, 0);
+        if (fd == -ENOENT || fd == -ENOTDIR)
+                return 0;
+        if (fd < 0)
+                return berth_err(err, -fd, "open");
+        char buf[64];
+        path_fd_path(fd, buf, sizeof(buf));
+        if (mount(buf, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return berth_err(err, errno, "bind mount onto itself");
+        _cleanup_close_ int top = path_open_in_root(rootfd, path, O_PATH, 0);
+        if (top < 0)
+                return berth_err(err, -top, "open after mount");
+        int r = remount_readonly_fd(top);
+        if (r < 0)
+                return berth_err(err, -r, "remount read-only");
+        return 0;
+}
+
+int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *o, berth_error **err)
+{
+        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_err(err, errno, "open /");
+        int r;
+
+        /* Applied to the new root now that it is "/" (before, it would have changed the host's mounts). */
+        unsigned long prop = root_propagation(spec);
+        if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+                return berth_err(err, errno, "linux.rootfsPropagation: %s",
+                                 spec->linux->rootfs_propagation ? spec->linux->rootfs_propagation : "");
+
+        for (size_t i = spec->n_mounts; i > 0; i--)
+                if (dest_is(spec->mounts[i - 1].destination, "/dev")) {
+                        if (!dev_deferred_readonly(&spec->mounts[i - 1]))
+                                break;
+                        _cleanup_close_ int dev = path_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+                        if (dev < 0)
+                                return berth_err(err, -dev, "mounts[%zu] (/dev): open", i - 1);
+                        r = remount_readonly_fd(dev);
+                        if (r < 0)
+                                return berth_err(err, -r, "mounts[%zu] (/dev): remount read-only", i - 1);
+                        break;
+                }
+
+        char **ro = spec->linux ? spec->linux->readonly_paths : NULL;
+        for (size_t i = 0; ro && ro[i]; i++) {
+                r = readonly_path(rootfd, ro[i], err);
+                if (r < 0)
+                        return berth_err_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, ro[i]);
+        }
+        char **masked = spec->linux ? spec->linux->masked_paths : NULL;
+        for (size_t i = 0; masked && masked[i]; i++) {
+                r = mask_path(rootfd, masked[i], err);
+                if (r < 0)
+                        return berth_err_prefix(err, "linux.maskedPaths[%zu] (%s)", i, masked[i]);
+        }
+
+        if (spec->root_readonly) {
+                r = remount_readonly_fd(rootfd);
+                if (r < 0)
+                        return berth_err(err, -r, "root.readonly: remount / read-only");
+        }
+        return 0;
+}
