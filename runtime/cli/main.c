@@ -173,6 +173,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "berth: --log %s: %s\n", log_path, strerror(-r));
                 return 1;
         }
+        log_debug("berth %s", optind < argc ? argv[optind] : "");
         if (optind >= argc) {
                 usage(stderr);
                 return 2;

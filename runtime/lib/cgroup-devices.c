@@ -323,25 +323,44 @@ static int detach_by_id(int cgroup_fd, uint32_t id)
         return r == -ENOENT ? 0 : r;
 }
 
+bool cgroup_devices_allow_all(const struct spec_device_cgroup *rules, size_t n)
+{
+        if (n == 0)
+                return false;
+        const struct spec_device_cgroup *last = &rules[n - 1];
+        bool all_types = last->type == 0 || last->type == 'a';
+        bool all_access = !last->access || (strchr(last->access, 'r') && strchr(last->access, 'w') &&
+                                            strchr(last->access, 'm'));
+        return last->allow && all_types && !last->has_major && !last->has_minor && all_access;
+}
+
 int cgroup_devices_apply(int cgroup_fd, const char *cgroup_dir, const struct spec_device_cgroup *rules,
                          size_t n, berth_error **err)
 {
+        _cleanup_free_ uint32_t *old = NULL;
+        uint32_t n_old = 0;
+        int r = query_attached(cgroup_fd, &old, &n_old);
+        if (r < 0)
+                return berth_err(err, -r, "linux.resources.devices: list the device filters attached to %s",
+                                 cgroup_dir);
+        /* Rules ending in "allow everything" need no filter at all (and no BPF program load on the hot path). */
+        if (cgroup_devices_allow_all(rules, n)) {
+                for (uint32_t i = 0; i < n_old; i++)
+                        if ((r = detach_by_id(cgroup_fd, old[i])) < 0)
+                                return berth_err(err, -r, "linux.resources.devices: detach device filter from %s",
+                                                 cgroup_dir);
+                return 0;
+        }
+
         _cleanup_free_ struct bpf_insn *insns = NULL;
         size_t n_insns = 0;
-        int r = cgroup_devices_build_program(rules, n, &insns, &n_insns, err);
+        r = cgroup_devices_build_program(rules, n, &insns, &n_insns, err);
         if (r < 0)
                 return r;
 
         _cleanup_close_ int prog_fd = cgroup_devices_load_program(insns, n_insns, err);
         if (prog_fd < 0)
                 return prog_fd;
-
-        _cleanup_free_ uint32_t *old = NULL;
-        uint32_t n_old = 0;
-        r = query_attached(cgroup_fd, &old, &n_old);
-        if (r < 0)
-                return berth_err(err, -r, "linux.resources.devices: list the device filters attached to %s",
-                                 cgroup_dir);
 
         union bpf_attr attr = {};
         attr.target_fd = (uint32_t)cgroup_fd;

@@ -264,12 +264,15 @@ static int apply_resources(struct cgroup *cg, const struct spec_resources *res, 
 
 static int rmdir_retry(const char *dir, int64_t deadline)
 {
+        /* EBUSY lasts only until the kernel releases the last exiting task: back off from 0.5 ms. */
+        useconds_t delay = 500;
         for (;;) {
                 if (rmdir(dir) == 0 || errno == ENOENT)
                         return 0;
                 if (errno != EBUSY || now_ms() >= deadline)
                         return -errno;
-                usleep(10 * 1000);
+                usleep(delay);
+                delay = MIN(delay * 2, (useconds_t)20000);
         }
 }
 
@@ -429,6 +432,13 @@ static int fs_create(struct cgroup *cg, const struct spec *spec, pid_t pid, bert
                 return r;
         }
         return 0;
+}
+
+static int fs_open_fd(struct cgroup *cg)
+{
+        _cleanup_free_ char *dir = cg_dir(cg);
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
 }
 
 static int fs_enter(struct cgroup *cg, pid_t pid, berth_error **err)
@@ -632,6 +642,7 @@ static int fs_init_open(struct cgroup *cg, const char *path, const char *unit, b
 static const struct cgroup_ops fs_ops = {
     .name = "cgroupfs",
     .create = fs_create,
+    .open_fd = fs_open_fd,
     .enter = fs_enter,
     .destroy = fs_destroy,
     .freeze = fs_freeze,

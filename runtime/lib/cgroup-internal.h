@@ -61,5 +61,7 @@ int cgroup_devices_build_program(const struct spec_device_cgroup *rules, size_t 
 int cgroup_devices_load_program(const struct bpf_insn *insns, size_t n, berth_error **err);
 /* Builds, loads and attaches the program to the cgroup directory fd (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI),
  * then detaches the device programs attached there before (an update replaces them). */
+/* True when the rules end in an allow-all rule: no device filter is needed. */
+bool cgroup_devices_allow_all(const struct spec_device_cgroup *rules, size_t n);
 int cgroup_devices_apply(int cgroup_fd, const char *cgroup_dir, const struct spec_device_cgroup *rules,
                          size_t n, berth_error **err);

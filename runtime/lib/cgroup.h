@@ -32,8 +32,11 @@ struct cgroup;
 struct cgroup_ops {
         const char *name;
         /* Create the container's cgroup and move pid into it, then apply spec->linux->resources. On failure
-         * nothing is left behind. */
+         * nothing is left behind. pid <= 0: create it and apply the limits only (see open_fd). */
         int (*create)(struct cgroup *cg, const struct spec *spec, pid_t pid, berth_error **err);
+        /* Optional: an O_DIRECTORY fd of the created cgroup, so the init is cloned straight into it
+         * (clone3 CLONE_INTO_CGROUP) instead of being moved there, which costs an RCU grace period. */
+        int (*open_fd)(struct cgroup *cg);
         /* Move another process (exec) into the container's cgroup. */
         int (*enter)(struct cgroup *cg, pid_t pid, berth_error **err);
         /* Remove the cgroup (processes must be gone; waits briefly for the kernel to release it). */

@@ -86,10 +86,14 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, berth
                 /* Our own child when `run` created it: reap it. */
                 waitpid(s->pid, NULL, WNOHANG);
         }
-        for (int i = 0; i < 100 && cgroup_has_processes(cg); i++)
-                usleep(10000);
+        useconds_t delay = 200;
+        for (int i = 0; i < 60 && cgroup_has_processes(cg); i++) {
+                usleep(delay);
+                delay = MIN(delay * 2, (useconds_t)50000);
+        }
         if ((r = cg->ops->destroy(cg, err)) < 0)
                 return r;
+        log_debug("delete %s: cgroup removed", s->id);
         r = state_dir_remove(rt->root, s->id);
         if (r < 0)
                 return berth_err(err, -r, "remove state directory %s/%s", rt->root, s->id);

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 
 #include "container.h"
 #include "fs-util.h"
@@ -148,6 +149,26 @@ static int prepare_parent_namespaces(const struct spec *spec, const struct ns_pl
         return 0;
 }
 
+/* clone3 (like fork, on the parent's stack copy) into the cgroup behind cgroup_fd when >= 0. Falls back to
+ * clone() without CLONE_INTO_CGROUP, and then *ret_in_cgroup is false: the caller moves the child. */
+static pid_t clone_init(int flags, int cgroup_fd, bool *ret_in_cgroup)
+{
+        *ret_in_cgroup = cgroup_fd >= 0;
+        struct clone_args args = {
+                .flags = (uint64_t)(unsigned)flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+                .exit_signal = SIGCHLD,
+                .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+        };
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid >= 0)
+                return (pid_t)pid;
+        if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+                return -errno;
+        *ret_in_cgroup = false;
+        pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+        return pid < 0 ? -errno : (pid_t)pid;
+}
+
 struct create_ctx {
         pid_t child;    /* the process clone() returned */
         pid_t init;     /* the container init (== child unless the init forked once more) */
@@ -215,6 +236,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                      pid_t *ret_pid, int *ret_dirfd, berth_error **err)
 {
         int r;
+        log_debug("create %s: begin", id);
         if ((r = berth_id_validate(id, err)) < 0)
                 return r;
         _cleanup_spec_ struct spec *spec = NULL;
@@ -242,27 +264,28 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 return dirfd;
         struct create_ctx cx = {.child = -1, .init = -1, .console_fd = console_fd};
         bool cgroup_made = false;
-        _cleanup_close_ int fifo_fd = -1;
+        _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1;
+        _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL;
         int sync[2] = {-1, -1};
 
         if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0) {
                 r = berth_err(err, errno, "create exec fifo");
                 goto fail;
         }
-        _cleanup_free_ char *fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
+        fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
         fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
         if (fifo_fd < 0) {
                 r = berth_err(err, errno, "open %s", fifo_path);
                 goto fail;
         }
-        _cleanup_free_ char *config_path = xasprintf("%s/config.json", spec->bundle);
-        _cleanup_free_ char *config = NULL;
+        config_path = xasprintf("%s/config.json", spec->bundle);
         size_t config_len = 0;
         if ((r = read_file(config_path, 0, &config, &config_len)) < 0 ||
             (r = write_file_atomic_at(dirfd, CONFIG_FILE, config, config_len)) < 0) {
                 r = berth_err(err, -r, "copy config.json into the state directory");
                 goto fail;
         }
+        log_debug("create %s: state dir ready", id);
         if ((r = sync_pair(sync, err)) < 0)
                 goto fail;
         if ((r = prepare_parent_namespaces(spec, &plan, err)) < 0)
@@ -277,10 +300,18 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 any_join |= plan.join_fd[t] >= 0 && t != NS_PID && t != NS_TIME;
         bool forked_ns = plan.join_fd[NS_USER] >= 0 || (plan.create[NS_USER] && any_join);
         int flags = forked_ns ? 0 : ns_plan_clone_flags(&plan, CLONE_NEWCGROUP | CLONE_NEWTIME);
+        /* Where the manager can, the cgroup exists (limits set) before the init: it is born inside. */
+        if (cg->ops->open_fd) {
+                if ((r = cg->ops->create(cg, spec, 0, err)) < 0)
+                        goto fail;
+                cgroup_made = true;
+                cgroup_fd = cg->ops->open_fd(cg);
+        }
         fflush(NULL);
-        pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+        bool in_cgroup = false;
+        pid_t pid = clone_init(flags, cgroup_fd, &in_cgroup);
         if (pid < 0) {
-                r = berth_err(err, errno, "clone container init");
+                r = berth_err(err, -pid, "clone container init");
                 goto fail;
         }
         if (pid == 0) {
@@ -302,21 +333,28 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         close(sync[1]);
         sync[1] = -1;
         cx.child = cx.init = pid;
+        log_debug("create %s: init %d cloned (flags 0x%x)", id, pid, flags);
 
-        if ((r = cg->ops->create(cg, spec, pid, err)) < 0)
+        if (!cgroup_made) {
+                if ((r = cg->ops->create(cg, spec, pid, err)) < 0)
+                        goto fail;
+                cgroup_made = true;
+        } else if (!in_cgroup && (r = cg->ops->enter(cg, pid, err)) < 0)
                 goto fail;
-        cgroup_made = true;
         if (!forked_ns && plan.create[NS_USER] && (r = ns_write_id_maps(pid, spec->linux, err)) < 0)
                 goto fail;
         if ((r = sync_send(sync[0], SYNC_PARENT_READY, 0, NULL, -1)) < 0) {
                 r = berth_err(err, -r, "send to container init");
                 goto fail;
         }
+        log_debug("create %s: cgroup %s ready", id, cg->path ? cg->path : "(none)");
         if ((r = parent_sync(sync[0], spec, id, &cx, err)) < 0)
                 goto fail;
+        log_debug("create %s: init reported created", id);
 
-        struct passwd *pw = getpwuid(getuid());
-        _cleanup_free_ char *created = rfc3339_now();
+        /* uid 0 needs no NSS lookup (which costs more than the rest of the state write). */
+        struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
+        created = rfc3339_now();
         struct container_state st = {
                 .id = (char *)id,
                 .bundle = spec->bundle,
@@ -324,7 +362,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 .pid = cx.init,
                 .start_time = proc_start_time(cx.init),
                 .created = created,
-                .owner = pw ? pw->pw_name : (char *)"",
+                .owner = pw ? pw->pw_name : (char *)(getuid() == 0 ? "root" : ""),
                 .cgroup_manager = cg->type,
                 .cgroup_path = cg->path,
                 .cgroup_unit = cg->unit,
@@ -377,9 +415,10 @@ int container_start(int dirfd, struct container_state *s, berth_error **err)
         char c;
         if (!(p[0].revents & POLLIN) || read(fifo, &c, 1) != 1)
                 return berth_err_plain(err, ESRCH, "container init exited before start");
-        unlinkat(dirfd, EXEC_FIFO, 0);
-        s->started = true;
-        return state_write(dirfd, s, err);
+        /* The status is derived: no fifo and a live init means running. */
+        if (unlinkat(dirfd, EXEC_FIFO, 0) < 0)
+                return berth_err(err, errno, "remove exec fifo");
+        return 0;
 }
 
 int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
@@ -458,12 +497,14 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
                 berth_delete(rt, id, true, &e2);
                 return r;
         }
+        log_debug("run %s: started", id);
         *exit_status = 0;
         if (detach)
                 return 0;
         /* Let other commands (state, kill, exec) in while the container runs. */
         close(TAKE_FD(dirfd));
         r = container_wait_forward(pid, exit_status, err);
+        log_debug("run %s: exited", id);
         _cleanup_error_ berth_error *e2 = NULL;
         if (berth_delete(rt, id, true, &e2) < 0 && r >= 0) {
                 *err = TAKE_PTR(e2);

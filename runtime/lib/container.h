@@ -30,5 +30,5 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                      pid_t *ret_pid, int *ret_dirfd, berth_error **err);
 /* Waits for pid (a child of ours, or an orphan we reap as subreaper), forwarding the usual signals to it. */
 int container_wait_forward(pid_t pid, int *exit_status, berth_error **err);
-/* Releases a created container's init (the exec fifo handshake) and records it as started. */
+/* Releases a created container's init (the exec fifo handshake); removing the fifo marks it started. */
 int container_start(int dirfd, struct container_state *s, berth_error **err);

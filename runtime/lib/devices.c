@@ -109,7 +109,7 @@ static int bind_host_node(int parentfd, const char *name, const char *host_path,
 static int create_node(int rootfd, const struct dev_node *d, bool in_userns, berth_error **err)
 {
         _cleanup_close_ int parentfd = -1;
-        const char *name;
+        const char *name = NULL;
         int r = open_parent(rootfd, d->path, &parentfd, &name, err);
         if (r < 0)
                 return r;

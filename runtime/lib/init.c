@@ -178,6 +178,7 @@ static int init_setup(const struct init_args *a, berth_error **err)
         if ((r = rootfs_setup_mounts(spec, &ro, err)) < 0)
                 return r;
 
+        log_debug("init: mounts done");
         _cleanup_close_ int slave = -1;
         if (p->terminal) {
                 _cleanup_close_ int rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -195,6 +196,7 @@ static int init_setup(const struct init_args *a, berth_error **err)
             (r = rootfs_finalize(spec, &ro, err)) < 0)
                 return r;
 
+        log_debug("init: rootfs finalized");
         if (chdir(p->cwd) < 0) {
                 if (errno != ENOENT)
                         return berth_err(err, errno, "process.cwd: chdir %s", p->cwd);

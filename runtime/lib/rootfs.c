@@ -151,7 +151,7 @@ static int statfs_flags(int fd, unsigned long *ret)
 /* Makes the mount whose root fd is read-only, keeping its nosuid/nodev/noexec (and atime) settings. */
 static int remount_readonly_fd(int fd)
 {
-        unsigned long cur;
+        unsigned long cur = 0;
         int r = statfs_flags(fd, &cur);
         if (r < 0)
                 return r;
@@ -194,7 +194,7 @@ static int mount_post(const struct mount_ctx *c, const struct spec_mount *m, boo
                 int r = remount_fd(fd, flags);
                 if (r == -EPERM && c->o->in_userns) {
                         /* Flags of the source locked by the user namespace (runc keeps them too). */
-                        unsigned long cur;
+                        unsigned long cur = 0;
                         int q = statfs_flags(fd, &cur);
                         if (q < 0)
                                 return berth_err(err, -q, "statfs");

@@ -132,8 +132,6 @@ char *state_to_json(const struct container_state *s)
                 json_builder_set_member_name(b, "cgroupUnit");
                 json_builder_add_string_value(b, s->cgroup_unit);
         }
-        json_builder_set_member_name(b, "started");
-        json_builder_add_boolean_value(b, s->started);
         json_builder_set_member_name(b, "annotations");
         json_builder_begin_object(b);
         for (size_t i = 0; i < s->n_annotations; i++) {
@@ -190,7 +188,6 @@ int state_from_json(const char *json, struct container_state **ret, berth_error 
         s->cgroup_manager = m < 0 ? CGROUP_MANAGER_DISABLED : (enum cgroup_manager_type)m;
         s->cgroup_path = member_string(o, "cgroupPath");
         s->cgroup_unit = member_string(o, "cgroupUnit");
-        s->started = json_object_has_member(o, "started") && json_object_get_boolean_member(o, "started");
         JsonNode *an = json_object_get_member(o, "annotations");
         if (an && JSON_NODE_HOLDS_OBJECT(an)) {
                 JsonObject *ao = json_node_get_object(an);
@@ -314,7 +311,7 @@ enum container_status state_status(int dirfd, const struct container_state *s, s
 {
         if (!state_init_alive(s))
                 return STATUS_STOPPED;
-        if (!s->started && faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        if (faccessat(dirfd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return STATUS_CREATED;
         if (cg && cg->ops && cg->ops->is_frozen && cg->ops->is_frozen(cg) > 0)
                 return STATUS_PAUSED;
@@ -325,9 +322,9 @@ char *rfc3339_now(void)
 {
         struct timespec ts;
         struct tm tm;
-        char buf[64];
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+        /* Not strftime: it may load the time zone database, which the hot path does not need. */
+        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }

@@ -39,7 +39,6 @@ struct container_state {
         enum cgroup_manager_type cgroup_manager;
         char *cgroup_path;
         char *cgroup_unit;
-        bool started;
         struct spec_kv *annotations;
         size_t n_annotations;
 };

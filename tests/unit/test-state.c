@@ -24,7 +24,6 @@ TEST(state_json_round_trip)
                 .owner = (char *)"root",
                 .cgroup_manager = CGROUP_MANAGER_CGROUPFS,
                 .cgroup_path = (char *)"/berth/c1",
-                .started = true,
                 .annotations = ann,
                 .n_annotations = 1,
         };
@@ -42,7 +41,6 @@ TEST(state_json_round_trip)
                 CHECK_INTEQ(r->cgroup_manager, CGROUP_MANAGER_CGROUPFS);
                 CHECK_STREQ(r->cgroup_path, "/berth/c1");
                 CHECK(r->cgroup_unit == NULL);
-                CHECK(r->started);
                 CHECK_INTEQ(r->n_annotations, 1);
                 CHECK_STREQ(r->annotations[0].value, "x\"y");
         }

@@ -73,7 +73,7 @@ static inline int unit_run(const struct unit_case *cases, size_t n)
                         failed++;
                 }
         }
-        printf("%d passed, %d failed\n", passed, failed);
+        printf("# %d passed, %d failed\n", passed, failed);
         return failed ? 1 : 0;
 }
 

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The OCI mount option table: flags set/cleared, propagation, bind, rro, data, unsupported options. */
+#include <sys/mount.h>
+
+#include "mount-opts.h"
+#include "unit.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#ifndef MS_LAZYTIME
+#define MS_LAZYTIME (1 << 25)
+#endif
+
+static void mount_reset(struct spec_mount *m)
+{
+        strv_free(m->options);
+        free(m->data);
+        memset(m, 0, sizeof(*m));
+}
+
+/* Parses a NULL-terminated list of options into m (which is reset first). */
+static int parse_opts(struct spec_mount *m, const char *const *opts, berth_error **err)
+{
+        mount_reset(m);
+        for (size_t i = 0; opts[i]; i++)
+                m->options = strv_append(m->options, opts[i]);
+        return mount_opts_parse(m, err);
+}
+
+#define OPTS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+TEST(test_single_options)
+{
+        static const struct {
+                const char *opt;
+                unsigned long flags, clear, propagation;
+        } cases[] = {
+            {"defaults", 0, 0, 0},
+            {"ro", MS_RDONLY, 0, 0},
+            {"rw", 0, MS_RDONLY, 0},
+            {"suid", 0, MS_NOSUID, 0},
+            {"nosuid", MS_NOSUID, 0, 0},
+            {"dev", 0, MS_NODEV, 0},
+            {"nodev", MS_NODEV, 0, 0},
+            {"exec", 0, MS_NOEXEC, 0},
+            {"noexec", MS_NOEXEC, 0, 0},
+            {"sync", MS_SYNCHRONOUS, 0, 0},
+            {"async", 0, MS_SYNCHRONOUS, 0},
+            {"dirsync", MS_DIRSYNC, 0, 0},
+            {"remount", MS_REMOUNT, 0, 0},
+            {"mand", MS_MANDLOCK, 0, 0},
+            {"nomand", 0, MS_MANDLOCK, 0},
+            {"atime", 0, MS_NOATIME, 0},
+            {"noatime", MS_NOATIME, 0, 0},
+            {"diratime", 0, MS_NODIRATIME, 0},
+            {"nodiratime", MS_NODIRATIME, 0, 0},
+            {"relatime", MS_RELATIME, 0, 0},
+            {"norelatime", 0, MS_RELATIME, 0},
+            {"strictatime", MS_STRICTATIME, 0, 0},
+            {"nostrictatime", 0, MS_STRICTATIME, 0},
+            {"bind", MS_BIND, 0, 0},
+            {"rbind", MS_BIND | MS_REC, 0, 0},
+            {"nosymfollow", MS_NOSYMFOLLOW, 0, 0},
+            {"symfollow", 0, MS_NOSYMFOLLOW, 0},
+            {"lazytime", MS_LAZYTIME, 0, 0},
+            {"nolazytime", 0, MS_LAZYTIME, 0},
+            {"silent", MS_SILENT, 0, 0},
+            {"loud", 0, MS_SILENT, 0},
+            {"iversion", MS_I_VERSION, 0, 0},
+            {"noiversion", 0, MS_I_VERSION, 0},
+            {"acl", MS_POSIXACL, 0, 0},
+            {"noacl", 0, MS_POSIXACL, 0},
+            {"private", 0, 0, MS_PRIVATE},
+            {"rprivate", 0, 0, MS_PRIVATE | MS_REC},
+            {"shared", 0, 0, MS_SHARED},
+            {"rshared", 0, 0, MS_SHARED | MS_REC},
+            {"slave", 0, 0, MS_SLAVE},
+            {"rslave", 0, 0, MS_SLAVE | MS_REC},
+            {"unbindable", 0, 0, MS_UNBINDABLE},
+            {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
+            {"rro", 0, 0, 0},
+            {"rrw", 0, 0, 0},
+        };
+        struct spec_mount m = {0};
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_error_ berth_error *err = NULL;
+                CHECK_INTEQ(parse_opts(&m, OPTS(cases[i].opt), &err), 0);
+                if (m.flags != cases[i].flags || m.clear != cases[i].clear ||
+                    m.propagation != cases[i].propagation)
+                        fprintf(stderr, "# option %s\n", cases[i].opt);
+                CHECK_INTEQ(m.flags, cases[i].flags);
+                CHECK_INTEQ(m.clear, cases[i].clear);
+                CHECK_INTEQ(m.propagation, cases[i].propagation);
+                CHECK(m.data == NULL);
+                CHECK(m.bind == ((cases[i].flags & MS_BIND) != 0));
+                CHECK(m.recursive_ro == STREQ(cases[i].opt, "rro"));
+        }
+        mount_reset(&m);
+}
+
+TEST(test_known_list)
+{
+        const char *const *known = mount_opts_known();
+        size_t n = 0;
+        bool rro = false, rbind = false, nosymfollow = false, rprivate = false;
+        for (; known[n]; n++) {
+                CHECK(!STREQ(known[n], "idmap"));
+                CHECK(!STREQ(known[n], "tmpcopyup"));
+                rro |= STREQ(known[n], "rro");
+                rbind |= STREQ(known[n], "rbind");
+                nosymfollow |= STREQ(known[n], "nosymfollow");
+                rprivate |= STREQ(known[n], "rprivate");
+
+                /* Every known option is consumed by the table, never passed on as data. */
+                struct spec_mount m = {0};
+                CHECK_INTEQ(parse_opts(&m, OPTS(known[n]), NULL), 0);
+                CHECK(m.data == NULL);
+                mount_reset(&m);
+        }
+        CHECK(n >= 45);
+        CHECK(rro && rbind && nosymfollow && rprivate);
+        CHECK(mount_opts_known() == known);
+}
+
+TEST(test_combinations)
+{
+        struct spec_mount m = {0};
+
+        /* Later options win, and a cleared flag is remembered in clear. */
+        CHECK_INTEQ(parse_opts(&m, OPTS("ro", "rw"), NULL), 0);
+        CHECK_INTEQ(m.flags, 0);
+        CHECK_INTEQ(m.clear, MS_RDONLY);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rw", "ro"), NULL), 0);
+        CHECK_INTEQ(m.flags, MS_RDONLY);
+        CHECK_INTEQ(m.clear, 0);
+
+        /* The /sys/fs/cgroup mount of `runc spec` */
+        CHECK_INTEQ(parse_opts(&m, OPTS("nosuid", "noexec", "nodev", "relatime", "ro"), NULL), 0);
+        CHECK_INTEQ(m.flags, MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY);
+        CHECK_INTEQ(m.clear, 0);
+        CHECK(!m.bind);
+
+        /* A typical bind mount from podman */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rbind", "rprivate", "nosuid", "nodev", "rro"), NULL), 0);
+        CHECK_INTEQ(m.flags, MS_BIND | MS_REC | MS_NOSUID | MS_NODEV);
+        CHECK_INTEQ(m.propagation, MS_PRIVATE | MS_REC);
+        CHECK(m.bind);
+        CHECK(m.recursive_ro);
+        CHECK(m.data == NULL);
+
+        /* The last propagation wins */
+        CHECK_INTEQ(parse_opts(&m, OPTS("bind", "shared", "rslave"), NULL), 0);
+        CHECK_INTEQ(m.propagation, MS_SLAVE | MS_REC);
+        CHECK_INTEQ(m.flags, MS_BIND);
+
+        /* rrw undoes rro */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rbind", "rro", "rrw"), NULL), 0);
+        CHECK(!m.recursive_ro);
+
+        /* Unknown options are filesystem data, joined in order */
+        CHECK_INTEQ(parse_opts(&m,
+                               OPTS("nosuid", "newinstance", "ptmxmode=0666", "noexec", "mode=0620", "gid=5"),
+                               NULL),
+                    0);
+        CHECK_STREQ(m.data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        CHECK_INTEQ(m.flags, MS_NOSUID | MS_NOEXEC);
+
+        /* Options that look like flags but carry a value are data */
+        CHECK_INTEQ(parse_opts(&m, OPTS("ro=1", "size=65536k"), NULL), 0);
+        CHECK_STREQ(m.data, "ro=1,size=65536k");
+        CHECK_INTEQ(m.flags, 0);
+
+        /* No options at all */
+        mount_reset(&m);
+        CHECK_INTEQ(mount_opts_parse(&m, NULL), 0);
+        CHECK_INTEQ(m.flags, 0);
+        CHECK(m.data == NULL);
+
+        /* Parsing again replaces the derived fields */
+        CHECK_INTEQ(parse_opts(&m, OPTS("ro", "mode=755"), NULL), 0);
+        CHECK_STREQ(m.data, "mode=755");
+        strv_free(m.options);
+        m.options = strv_append(NULL, "nodev");
+        CHECK_INTEQ(mount_opts_parse(&m, NULL), 0);
+        CHECK_INTEQ(m.flags, MS_NODEV);
+        CHECK(m.data == NULL);
+        mount_reset(&m);
+}
+
+TEST(test_unsupported)
+{
+        static const struct {
+                const char *opts[3];
+                const char *msg;
+        } cases[] = {
+            {{"idmap", NULL}, "options[0]: \"idmap\": idmapped mounts are not supported"},
+            {{"rbind", "ridmap", NULL}, "options[1]: \"ridmap\": idmapped mounts are not supported"},
+            {{"tmpcopyup", NULL}, "options[0]: \"tmpcopyup\": not supported by berth"},
+            {{"ro", "rnosuid", NULL},
+             "options[1]: \"rnosuid\": not supported by berth (of the recursive attributes only rro and rrw "
+             "are)"},
+            {{"rnoexec", NULL},
+             "options[0]: \"rnoexec\": not supported by berth (of the recursive attributes only rro and rrw "
+             "are)"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct spec_mount m = {0};
+                _cleanup_error_ berth_error *err = NULL;
+                CHECK_INTEQ(parse_opts(&m, cases[i].opts, &err), -EOPNOTSUPP);
+                CHECK(err != NULL);
+                CHECK_STREQ(err ? err->msg : NULL, cases[i].msg);
+                mount_reset(&m);
+        }
+}
+
+TEST(test_propagation)
+{
+        static const struct {
+                const char *name;
+                unsigned long flags;
+        } cases[] = {
+            {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+            {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+            {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+            {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                unsigned long f = 0;
+                CHECK_INTEQ(mount_propagation_from_string(cases[i].name, &f), 0);
+                CHECK_INTEQ(f, cases[i].flags);
+        }
+        unsigned long f = 42;
+        CHECK_INTEQ(mount_propagation_from_string("foo", &f), -EINVAL);
+        CHECK_INTEQ(mount_propagation_from_string("ro", &f), -EINVAL);
+        CHECK_INTEQ(mount_propagation_from_string("", &f), -EINVAL);
+        CHECK_INTEQ(mount_propagation_from_string(NULL, &f), -EINVAL);
+        CHECK_INTEQ(f, 42);
+}
+
+UNIT_MAIN(UNIT_CASE(test_single_options), UNIT_CASE(test_known_list), UNIT_CASE(test_combinations),
+          UNIT_CASE(test_unsupported), UNIT_CASE(test_propagation))
