@@ -23,6 +23,7 @@ struct cgroup_manager_impl {
 
 extern const struct cgroup_manager_impl cgroup_manager_disabled;
 extern const struct cgroup_manager_impl cgroup_manager_cgroupfs;
+extern const struct cgroup_manager_impl cgroup_manager_systemd;
 
 /*
  * One cgroup v2 interface file write derived from linux.resources. The mapping is pure (no filesystem) so it

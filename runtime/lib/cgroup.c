@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <limits.h>
+#include <systemd/sd-daemon.h>
 
 #include "cgroup-internal.h"
 #include "log.h"
@@ -19,6 +20,7 @@ static const char *const manager_names[_CGROUP_MANAGER_MAX] = {
 static const struct cgroup_manager_impl *const managers[_CGROUP_MANAGER_MAX] = {
     [CGROUP_MANAGER_DISABLED] = &cgroup_manager_disabled,
     [CGROUP_MANAGER_CGROUPFS] = &cgroup_manager_cgroupfs,
+    [CGROUP_MANAGER_SYSTEMD] = &cgroup_manager_systemd,
 };
 
 int cgroup_manager_from_string(const char *s)
@@ -40,8 +42,8 @@ const char *cgroup_manager_to_string(enum cgroup_manager_type t)
 
 enum cgroup_manager_type cgroup_default_manager(void)
 {
-        /* systemd once its manager is built (and PID 1 is systemd); until then cgroupfs everywhere. */
-        return CGROUP_MANAGER_CGROUPFS;
+        /* systemd where PID 1 is systemd (/run/systemd/system exists), else cgroupfs. */
+        return sd_booted() > 0 ? CGROUP_MANAGER_SYSTEMD : CGROUP_MANAGER_CGROUPFS;
 }
 
 static int manager_impl(enum cgroup_manager_type type, const struct cgroup_manager_impl **ret,

@@ -268,7 +268,9 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL;
         int sync[2] = {-1, -1};
 
-        if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0) {
+        /* World-writable (not subject to the umask): an init that is not host root (user namespace,
+         * process.user) must still open it, through /proc/self/fd, once it is in the container. */
+        if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, EXEC_FIFO, 0622, 0) < 0) {
                 r = berth_err(err, errno, "create exec fifo");
                 goto fail;
         }

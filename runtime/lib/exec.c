@@ -222,6 +222,9 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         if ((r = sync_pair(sync, err)) < 0)
                 return r;
         _cleanup_close_ int sock = sync[0];
+        /* Release the lock before forking (the child must not inherit it): the exec'd process may run for
+         * long, and `state`/`kill` must still work. */
+        close(TAKE_FD(c.dirfd));
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         fflush(NULL);
         pid_t child = fork();
@@ -234,8 +237,6 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
                 exec_intermediate(spec, p, pidfd, ns_mask, sync[1], o->preserve_fds);
         }
         close(sync[1]);
-        /* Release the lock: the exec'd process may run for long, and `state`/`kill` must still work. */
-        close(TAKE_FD(c.dirfd));
 
         pid_t pid = -1;
         if ((r = c.cgroup->ops->enter(c.cgroup, child, err)) < 0)

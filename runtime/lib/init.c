@@ -262,9 +262,40 @@ static int init_setup(const struct init_args *a, berth_error **err)
         return berth_err(err, errno, "exec %s", exe);
 }
 
+static int cmp_int(const void *x, const void *y)
+{
+        return *(const int *)x - *(const int *)y;
+}
+
+/* The init inherited every fd of `berth create`: the locked state directory, the console socket... Keep only
+ * what it needs, so no lock or connection of berth's outlives the command. */
+static void close_inherited_fds(const struct init_args *a)
+{
+        int keep[3 + _NS_TYPE_MAX];
+        size_t n = 0;
+        keep[n++] = a->sync_fd;
+        keep[n++] = a->fifo_fd;
+        if (log_fd() >= 0)
+                keep[n++] = log_fd();
+        for (int t = 0; t < _NS_TYPE_MAX; t++)
+                if (a->plan->join_fd[t] >= 0)
+                        keep[n++] = a->plan->join_fd[t];
+        qsort(keep, n, sizeof(int), cmp_int);
+        unsigned first = 3 + a->n_fds;
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < (int)first)
+                        continue;
+                if ((unsigned)keep[i] > first)
+                        close_range(first, (unsigned)keep[i] - 1, 0);
+                first = (unsigned)keep[i] + 1;
+        }
+        close_range(first, ~0U, 0);
+}
+
 void container_init(const struct init_args *a)
 {
         _cleanup_error_ berth_error *err = NULL;
+        close_inherited_fds(a);
         /* Die with the parent until the container exists: a killed `berth create` leaves no half-made init. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         init_setup(a, &err);

@@ -390,15 +390,7 @@ TEST(test_disabled_and_systemd)
         }
         cgroup_free(cg);
         cg = NULL;
-
-        CHECK(cgroup_new(CGROUP_MANAGER_SYSTEMD, "c1", &s, &cg, &err) < 0);
-        CHECK_STREQ(err ? err->msg : NULL, "systemd cgroup manager: not available in this build");
-        berth_error_free(err);
-        err = NULL;
-        CHECK(cgroup_open(CGROUP_MANAGER_SYSTEMD, "c1", "/x", "x.scope", &cg, &err) < 0);
-        CHECK_CONTAINS(err ? err->msg : NULL, "not available in this build");
-        berth_error_free(err);
-        CHECK(cg == NULL);
+        /* the systemd manager has its own tests (test-cgroup-systemd.c) */
 }
 
 /* ---- the device program, run by a tiny interpreter of the instructions it uses ---- */
