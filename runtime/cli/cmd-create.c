@@ -5,15 +5,15 @@ int cli_create_or_run(struct cli *cli, int argc, char **argv, bool run)
 {
         enum { OPT_PID_FILE = 256, OPT_CONSOLE_SOCKET, OPT_NO_PIVOT, OPT_NO_NEW_KEYRING, OPT_PRESERVE_FDS };
         static const struct option opts[] = {
-                {"bundle", required_argument, NULL, 'b'},
-                {"pid-file", required_argument, NULL, OPT_PID_FILE},
-                {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
-                {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-                {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
-                {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
-                {"detach", no_argument, NULL, 'd'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"bundle", required_argument, NULL, 'b'},
+            {"pid-file", required_argument, NULL, OPT_PID_FILE},
+            {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+            {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+            {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
+            {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
+            {"detach", no_argument, NULL, 'd'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         const char *cmd = run ? "run" : "create";
         struct berth_create_opts o = {0};
@@ -46,7 +46,8 @@ int cli_create_or_run(struct cli *cli, int argc, char **argv, bool run)
                         detach = true;
                         break;
                 case 'h':
-                        printf("Usage: berth %s [-b|--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot]\n"
+                        printf("Usage: berth %s [-b|--bundle DIR] [--pid-file F] [--console-socket S] "
+                               "[--no-pivot]\n"
                                "       [--no-new-keyring] [--preserve-fds N]%s ID\n",
                                cmd, run ? " [-d|--detach]" : "");
                         return 0;

@@ -3,7 +3,8 @@
 
 int cmd_delete(struct cli *cli, int argc, char **argv)
 {
-        static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
+        static const struct option opts[] = {
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
         bool force = false;
         int c;
         while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) >= 0) {
@@ -19,5 +20,6 @@ int cmd_delete(struct cli *cli, int argc, char **argv)
         if (r)
                 return r;
         berth_error *err = NULL;
-        return berth_delete(&cli->rt, argv[optind], force, &err) < 0 ? cli_fail("delete", argv[optind], err) : 0;
+        return berth_delete(&cli->rt, argv[optind], force, &err) < 0 ? cli_fail("delete", argv[optind], err)
+                                                                     : 0;
 }

@@ -5,19 +5,19 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 {
         enum { OPT_CONSOLE_SOCKET = 256, OPT_PID_FILE, OPT_CWD, OPT_CAP, OPT_NO_NEW_PRIVS, OPT_PRESERVE_FDS };
         static const struct option opts[] = {
-                {"process", required_argument, NULL, 'p'},
-                {"detach", no_argument, NULL, 'd'},
-                {"tty", no_argument, NULL, 't'},
-                {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
-                {"pid-file", required_argument, NULL, OPT_PID_FILE},
-                {"cwd", required_argument, NULL, OPT_CWD},
-                {"env", required_argument, NULL, 'e'},
-                {"user", required_argument, NULL, 'u'},
-                {"cap", required_argument, NULL, OPT_CAP},
-                {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
-                {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"process", required_argument, NULL, 'p'},
+            {"detach", no_argument, NULL, 'd'},
+            {"tty", no_argument, NULL, 't'},
+            {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+            {"pid-file", required_argument, NULL, OPT_PID_FILE},
+            {"cwd", required_argument, NULL, OPT_CWD},
+            {"env", required_argument, NULL, 'e'},
+            {"user", required_argument, NULL, 'u'},
+            {"cap", required_argument, NULL, OPT_CAP},
+            {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
+            {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         struct berth_exec_opts o = {0};
         _cleanup_strv_free_ char **env = NULL, **caps = NULL;
@@ -59,7 +59,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
                                 return 2;
                         break;
                 case 'h':
-                        printf("Usage: berth exec [--process FILE] [-d] [-t] [--console-socket S] [--pid-file F]\n"
+                        printf("Usage: berth exec [--process FILE] [-d] [-t] [--console-socket S] "
+                               "[--pid-file F]\n"
                                "       [--cwd D] [-e K=V] [-u UID[:GID]] [--cap C] [--no-new-privs]\n"
                                "       [--preserve-fds N] ID [ARGS...]\n");
                         return 0;

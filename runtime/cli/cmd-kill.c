@@ -6,7 +6,8 @@
 
 int cmd_kill(struct cli *cli, int argc, char **argv)
 {
-        static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {}};
+        static const struct option opts[] = {
+            {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {}};
         bool all = false;
         int c;
         while ((c = getopt_long(argc, argv, "+ah", opts, NULL)) >= 0) {

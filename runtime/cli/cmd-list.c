@@ -36,10 +36,10 @@ static void print_json(const struct berth_container_info *v, size_t n)
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"quiet", no_argument, NULL, 'q'},
-                {"format", required_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"quiet", no_argument, NULL, 'q'},
+            {"format", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         bool quiet = false, json = false;
         int c;
@@ -50,7 +50,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                         if (STREQ(optarg, "json"))
                                 json = true;
                         else if (!STREQ(optarg, "table"))
-                                return cli_usage("list", "--format: unknown format \"%s\" (table or json)", optarg);
+                                return cli_usage("list", "--format: unknown format \"%s\" (table or json)",
+                                                 optarg);
                 } else if (c == 'h') {
                         printf("Usage: berth list [-q|--quiet] [--format table|json]\n");
                         return 0;
@@ -70,10 +71,11 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                         printf("%s\n", v[i].id);
         else {
-                printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+                printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+                       "OWNER");
                 for (size_t i = 0; i < n; i++)
-                        printf("%-20s %-8d %-10s %-40s %-32s %s\n", v[i].id, v[i].pid, v[i].status, v[i].bundle,
-                               v[i].created, v[i].owner);
+                        printf("%-20s %-8d %-10s %-40s %-32s %s\n", v[i].id, v[i].pid, v[i].status,
+                               v[i].bundle, v[i].created, v[i].owner);
         }
         berth_container_info_free(v, n);
         return 0;

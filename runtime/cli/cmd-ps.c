@@ -20,9 +20,9 @@ static char *proc_cmdline(pid_t pid)
 int cmd_ps(struct cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"format", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         bool json = false;
         int c;
@@ -31,7 +31,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
                         if (STREQ(optarg, "json"))
                                 json = true;
                         else if (!STREQ(optarg, "table"))
-                                return cli_usage("ps", "--format: unknown format \"%s\" (table or json)", optarg);
+                                return cli_usage("ps", "--format: unknown format \"%s\" (table or json)",
+                                                 optarg);
                 } else if (c == 'h') {
                         printf("Usage: berth ps [--format table|json] ID\n");
                         return 0;

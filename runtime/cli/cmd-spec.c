@@ -7,10 +7,10 @@
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"rootless", no_argument, NULL, 'r'},
-                {"bundle", required_argument, NULL, 'b'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"rootless", no_argument, NULL, 'r'},
+            {"bundle", required_argument, NULL, 'b'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         bool rootless = false;
         const char *bundle = ".";

@@ -11,19 +11,19 @@ static const struct {
         cli_command_fn fn;
         const char *summary;
 } commands[] = {
-        {"create", cmd_create, "create a container from a bundle"},
-        {"start", cmd_start, "start the user process of a created container"},
-        {"run", cmd_run, "create and start a container"},
-        {"state", cmd_state, "print the state of a container"},
-        {"kill", cmd_kill, "send a signal to a container"},
-        {"delete", cmd_delete, "delete a container"},
-        {"list", cmd_list, "list containers"},
-        {"ps", cmd_ps, "list the processes of a container"},
-        {"exec", cmd_exec, "run a new process in a container"},
-        {"pause", cmd_pause, "freeze every process of a container"},
-        {"resume", cmd_resume, "thaw a paused container"},
-        {"spec", cmd_spec, "write a default config.json"},
-        {"features", cmd_features, "print the features this runtime supports"},
+    {"create", cmd_create, "create a container from a bundle"},
+    {"start", cmd_start, "start the user process of a created container"},
+    {"run", cmd_run, "create and start a container"},
+    {"state", cmd_state, "print the state of a container"},
+    {"kill", cmd_kill, "send a signal to a container"},
+    {"delete", cmd_delete, "delete a container"},
+    {"list", cmd_list, "list containers"},
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"exec", cmd_exec, "run a new process in a container"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"features", cmd_features, "print the features this runtime supports"},
 };
 
 int cli_fail(const char *cmd, const char *id, berth_error *err)
@@ -75,17 +75,18 @@ static void usage(FILE *f)
                    "An OCI runtime where every container is a systemd unit.\n\nCommands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "\nGlobal options:\n"
-                   "  --root DIR             state directory (default %s)\n"
-                   "  --log FILE             write log messages to FILE\n"
-                   "  --log-format FORMAT    text or json\n"
-                   "  --log-level LEVEL      error, warn, info or debug\n"
-                   "  --debug                same as --log-level debug\n"
-                   "  --cgroup-manager MGR   systemd, cgroupfs or disabled\n"
-                   "  --systemd-cgroup       same as --cgroup-manager systemd\n"
-                   "  --rootless VALUE       accepted for compatibility\n"
-                   "  -v, --version          print the version\n"
-                   "  -h, --help             print this help\n\nSee berth(8).\n",
+        fprintf(f,
+                "\nGlobal options:\n"
+                "  --root DIR             state directory (default %s)\n"
+                "  --log FILE             write log messages to FILE\n"
+                "  --log-format FORMAT    text or json\n"
+                "  --log-level LEVEL      error, warn, info or debug\n"
+                "  --debug                same as --log-level debug\n"
+                "  --cgroup-manager MGR   systemd, cgroupfs or disabled\n"
+                "  --systemd-cgroup       same as --cgroup-manager systemd\n"
+                "  --rootless VALUE       accepted for compatibility\n"
+                "  -v, --version          print the version\n"
+                "  -h, --help             print this help\n\nSee berth(8).\n",
                 BERTH_DEFAULT_ROOT);
 }
 
@@ -103,17 +104,17 @@ enum {
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, OPT_ROOT},
-                {"log", required_argument, NULL, OPT_LOG},
-                {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-                {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-                {"debug", no_argument, NULL, OPT_DEBUG},
-                {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
-                {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
-                {"rootless", optional_argument, NULL, OPT_ROOTLESS},
-                {"version", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+            {"root", required_argument, NULL, OPT_ROOT},
+            {"log", required_argument, NULL, OPT_LOG},
+            {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+            {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+            {"debug", no_argument, NULL, OPT_DEBUG},
+            {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
+            {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
+            {"rootless", optional_argument, NULL, OPT_ROOTLESS},
+            {"version", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {},
         };
         struct cli cli = {.rt = {.root = BERTH_DEFAULT_ROOT, .cgroup_manager = cgroup_default_manager()}};
         const char *log_path = NULL;
@@ -136,7 +137,8 @@ int main(int argc, char **argv)
                         else if (STREQ(optarg, "text"))
                                 fmt = LOG_FMT_TEXT;
                         else
-                                return cli_usage("berth", "--log-format: unknown format \"%s\" (text or json)", optarg);
+                                return cli_usage(
+                                    "berth", "--log-format: unknown format \"%s\" (text or json)", optarg);
                         break;
                 case OPT_LOG_LEVEL:
                         if ((m = log_level_from_string(optarg)) < 0)
@@ -157,6 +159,11 @@ int main(int argc, char **argv)
                         cli.rt.cgroup_manager_set = true;
                         break;
                 case OPT_ROOTLESS:
+                        /* runc takes "--rootless VALUE" too: swallow a following true/false/auto. */
+                        if (!optarg && optind < argc &&
+                            (STREQ(argv[optind], "true") || STREQ(argv[optind], "false") ||
+                             STREQ(argv[optind], "auto")))
+                                optind++;
                         break;
                 case 'v':
                         printf("berth version %s\nspec: 1.3.0\n", BERTH_VERSION);

@@ -343,11 +343,13 @@ int cgroup_devices_apply(int cgroup_fd, const char *cgroup_dir, const struct spe
         if (r < 0)
                 return berth_err(err, -r, "linux.resources.devices: list the device filters attached to %s",
                                  cgroup_dir);
-        /* Rules ending in "allow everything" need no filter at all (and no BPF program load on the hot path). */
+        /* Rules ending in "allow everything" need no filter at all (and no BPF program load on the hot path).
+         */
         if (cgroup_devices_allow_all(rules, n)) {
                 for (uint32_t i = 0; i < n_old; i++)
                         if ((r = detach_by_id(cgroup_fd, old[i])) < 0)
-                                return berth_err(err, -r, "linux.resources.devices: detach device filter from %s",
+                                return berth_err(err, -r,
+                                                 "linux.resources.devices: detach device filter from %s",
                                                  cgroup_dir);
                 return 0;
         }

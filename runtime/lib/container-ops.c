@@ -33,8 +33,8 @@ int container_load(const struct berth_runtime *rt, const char *id, struct contai
         if ((r = state_read(c->dirfd, id, &c->state, err)) < 0)
                 return r;
         /* The manager the container was created with, whatever this command line says. */
-        r = cgroup_open(c->state->cgroup_manager, id, c->state->cgroup_path, c->state->cgroup_unit, &c->cgroup,
-                        err);
+        r = cgroup_open(c->state->cgroup_manager, id, c->state->cgroup_path, c->state->cgroup_unit,
+                        &c->cgroup, err);
         if (r < 0)
                 return r;
         c->status = state_status(c->dirfd, c->state, c->cgroup);
@@ -138,21 +138,22 @@ int berth_delete(const struct berth_runtime *rt, const char *id, bool force, ber
         _cleanup_error_ berth_error *e = NULL;
         int r = container_load(rt, id, &c, &e);
         if (r == -ENOENT && force && berth_id_validate(id, NULL) == 0) {
-                /* A create that was killed half-way leaves a directory without state: --force clears it. */
+                /* Nothing to delete is success with --force (containerd deletes twice, as runc allows), and a
+                 * create that was killed half-way leaves a directory without state that --force clears. */
                 _cleanup_free_ char *path = xasprintf("%s/%s", rt->root, id);
                 struct stat st;
-                if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
                         state_dir_remove(rt->root, id);
-                        return 0;
-                }
+                return 0;
         }
         if (r < 0) {
                 *err = TAKE_PTR(e);
                 return r;
         }
         if (!force && c.status != STATUS_STOPPED && c.status != STATUS_CREATED)
-                return berth_err_plain(err, EBUSY, "cannot delete container %s that is not stopped: %s (use --force)",
-                                       id, container_status_to_string(c.status));
+                return berth_err_plain(err, EBUSY,
+                                       "cannot delete container %s that is not stopped: %s (use --force)", id,
+                                       container_status_to_string(c.status));
         return container_destroy(rt, &c, err);
 }
 
@@ -167,8 +168,9 @@ static int set_frozen(const struct berth_runtime *rt, const char *id, bool froze
                                        container_status_to_string(c.status), frozen ? "running" : "paused");
         r = c.cgroup->ops->freeze(c.cgroup, frozen, err);
         if (r == -EOPNOTSUPP)
-                return berth_err_prefix(err, "%s needs a cgroup (container created with --cgroup-manager=disabled)",
-                                        frozen ? "pause" : "resume");
+                return berth_err_prefix(
+                    err, "%s needs a cgroup (container created with --cgroup-manager=disabled)",
+                    frozen ? "pause" : "resume");
         return r;
 }
 
@@ -196,10 +198,12 @@ void berth_container_info_free(struct berth_container_info *c, size_t n)
 
 static int cmp_info(const void *a, const void *b)
 {
-        return strcmp(((const struct berth_container_info *)a)->id, ((const struct berth_container_info *)b)->id);
+        return strcmp(((const struct berth_container_info *)a)->id,
+                      ((const struct berth_container_info *)b)->id);
 }
 
-int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret, size_t *n, berth_error **err)
+int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret, size_t *n,
+               berth_error **err)
 {
         *ret = NULL;
         *n = 0;
@@ -220,12 +224,12 @@ int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret
                         continue; /* being created or deleted right now */
                 v = xrealloc(v, (count + 1) * sizeof(*v));
                 v[count] = (struct berth_container_info){
-                        .id = xstrdup(c.state->id),
-                        .pid = c.status == STATUS_STOPPED ? 0 : c.state->pid,
-                        .status = xstrdup(container_status_to_string(c.status)),
-                        .bundle = xstrdup(c.state->bundle),
-                        .created = xstrdup(c.state->created ? c.state->created : ""),
-                        .owner = xstrdup(c.state->owner ? c.state->owner : ""),
+                    .id = xstrdup(c.state->id),
+                    .pid = c.status == STATUS_STOPPED ? 0 : c.state->pid,
+                    .status = xstrdup(container_status_to_string(c.status)),
+                    .bundle = xstrdup(c.state->bundle),
+                    .created = xstrdup(c.state->created ? c.state->created : ""),
+                    .owner = xstrdup(c.state->owner ? c.state->owner : ""),
                 };
                 count++;
         }

@@ -37,9 +37,9 @@ int berth_id_validate(const char *id, berth_error **err)
                 bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
                           (p != id && (*p == '_' || *p == '-' || *p == '.' || *p == '+'));
                 if (!ok)
-                        return berth_err_plain(err, EINVAL,
-                                               "invalid container id \"%s\": only [A-Za-z0-9][A-Za-z0-9_.+-]* allowed",
-                                               id);
+                        return berth_err_plain(
+                            err, EINVAL,
+                            "invalid container id \"%s\": only [A-Za-z0-9][A-Za-z0-9_.+-]* allowed", id);
         }
         return 0;
 }
@@ -51,7 +51,8 @@ static int validate_for_create(const struct spec *spec, const struct berth_creat
         if (!spec->process)
                 return berth_err_plain(err, EINVAL, "config.json: process: required to create a container");
         if (!spec_namespace(spec, NS_MOUNT))
-                return berth_err_plain(err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+                return berth_err_plain(err, EINVAL,
+                                       "config.json: linux.namespaces: a mount namespace is required");
         if (spec->process->terminal && !o->console_socket)
                 return berth_err_plain(err, EINVAL, "process.terminal is true: --console-socket is required");
         if (spec->linux && spec->linux->seccomp && (r = seccomp_check(spec->linux->seccomp, err)) < 0)
@@ -90,7 +91,8 @@ static int seccomp_listener_send(const struct spec *spec, const char *id, pid_t 
         const struct spec_seccomp *sc = spec->linux->seccomp;
         if (!sc->listener_path)
                 return 0;
-        struct container_state st = {.id = (char *)id, .bundle = spec->bundle, .rootfs = spec->rootfs, .pid = pid};
+        struct container_state st = {
+            .id = (char *)id, .bundle = spec->bundle, .rootfs = spec->rootfs, .pid = pid};
         st.annotations = spec->annotations;
         st.n_annotations = spec->n_annotations;
         _cleanup_free_ char *state = state_to_oci_json(&st, STATUS_CREATING);
@@ -107,8 +109,8 @@ static int seccomp_listener_send(const struct spec *spec, const char *id, pid_t 
                 }
         }
         _cleanup_free_ char *msg = xasprintf(
-                "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\",\"state\":%s}", pid,
-                meta ? meta : "", state);
+            "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\",\"state\":%s}",
+            pid, meta ? meta : "", state);
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
                 return berth_err_plain(err, ENAMETOOLONG, "linux.seccomp.listenerPath: path too long");
@@ -122,7 +124,8 @@ static int seccomp_listener_send(const struct spec *spec, const char *id, pid_t 
                 struct cmsghdr align;
         } u;
         memset(&u, 0, sizeof(u));
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
@@ -155,9 +158,9 @@ static pid_t clone_init(int flags, int cgroup_fd, bool *ret_in_cgroup)
 {
         *ret_in_cgroup = cgroup_fd >= 0;
         struct clone_args args = {
-                .flags = (uint64_t)(unsigned)flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-                .exit_signal = SIGCHLD,
-                .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
+            .flags = (uint64_t)(unsigned)flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+            .exit_signal = SIGCHLD,
+            .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
         };
         long pid = syscall(SYS_clone3, &args, sizeof(args));
         if (pid >= 0)
@@ -176,7 +179,8 @@ struct create_ctx {
 };
 
 /* Runs the parent's side of the sync steps until SYNC_CREATED. */
-static int parent_sync(int sock, const struct spec *spec, const char *id, struct create_ctx *cx, berth_error **err)
+static int parent_sync(int sock, const struct spec *spec, const char *id, struct create_ctx *cx,
+                       berth_error **err)
 {
         for (;;) {
                 struct sync_msg m = {.fd = -1};
@@ -292,7 +296,8 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 goto fail;
         if ((r = prepare_parent_namespaces(spec, &plan, err)) < 0)
                 goto fail;
-        /* The init may fork once more (pid namespace after a user namespace joined by path): stay its reaper. */
+        /* The init may fork once more (pid namespace after a user namespace joined by path): stay its reaper.
+         */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
         /* Fast path: clone() creates every namespace at once. When namespaces are joined by path and a user
@@ -319,16 +324,16 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         if (pid == 0) {
                 close(sync[0]);
                 struct init_args a = {
-                        .spec = spec,
-                        .plan = &plan,
-                        .sync_fd = sync[1],
-                        .fifo_fd = fifo_fd,
-                        .forked_ns = forked_ns,
-                        .no_pivot = o->no_pivot,
-                        .no_new_keyring = o->no_new_keyring,
-                        .n_fds = o->preserve_fds + listen,
-                        .env = env,
-                        .id = id,
+                    .spec = spec,
+                    .plan = &plan,
+                    .sync_fd = sync[1],
+                    .fifo_fd = fifo_fd,
+                    .forked_ns = forked_ns,
+                    .no_pivot = o->no_pivot,
+                    .no_new_keyring = o->no_new_keyring,
+                    .n_fds = o->preserve_fds + listen,
+                    .env = env,
+                    .id = id,
                 };
                 container_init(&a);
         }
@@ -358,18 +363,18 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
         created = rfc3339_now();
         struct container_state st = {
-                .id = (char *)id,
-                .bundle = spec->bundle,
-                .rootfs = spec->rootfs,
-                .pid = cx.init,
-                .start_time = proc_start_time(cx.init),
-                .created = created,
-                .owner = pw ? pw->pw_name : (char *)(getuid() == 0 ? "root" : ""),
-                .cgroup_manager = cg->type,
-                .cgroup_path = cg->path,
-                .cgroup_unit = cg->unit,
-                .annotations = spec->annotations,
-                .n_annotations = spec->n_annotations,
+            .id = (char *)id,
+            .bundle = spec->bundle,
+            .rootfs = spec->rootfs,
+            .pid = cx.init,
+            .start_time = proc_start_time(cx.init),
+            .created = created,
+            .owner = pw ? pw->pw_name : (char *)(getuid() == 0 ? "root" : ""),
+            .cgroup_manager = cg->type,
+            .cgroup_path = cg->path,
+            .cgroup_unit = cg->unit,
+            .annotations = spec->annotations,
+            .n_annotations = spec->n_annotations,
         };
         if ((r = state_write(dirfd, &st, err)) < 0)
                 goto fail;
@@ -411,7 +416,8 @@ int container_start(int dirfd, struct container_state *s, berth_error **err)
                 if (n < 0)
                         return berth_err(err, errno, "wait for container init");
                 if (n == 0)
-                        return berth_err_plain(err, ETIMEDOUT, "container init did not answer on the exec fifo");
+                        return berth_err_plain(err, ETIMEDOUT,
+                                               "container init did not answer on the exec fifo");
                 break;
         }
         char c;
@@ -442,7 +448,8 @@ int berth_start(const struct berth_runtime *rt, const char *id, berth_error **er
         if (r < 0)
                 return r;
         if (c.status != STATUS_CREATED)
-                return berth_err_plain(err, EINVAL, "cannot start a container that is %s (only a created one)",
+                return berth_err_plain(err, EINVAL,
+                                       "cannot start a container that is %s (only a created one)",
                                        container_status_to_string(c.status));
         return container_start(c.dirfd, c.state, err);
 }
@@ -450,7 +457,8 @@ int berth_start(const struct berth_runtime *rt, const char *id, berth_error **er
 /* Forwards the signals a foreground `run` receives to the container init, until it exits. */
 int container_wait_forward(pid_t pid, int *exit_status, berth_error **err)
 {
-        static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+        static const int fwd[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+                                  SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
         sigset_t mask;
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(fwd); i++)

@@ -185,16 +185,16 @@ fail:
         _exit(127);
 }
 
-int berth_exec(const struct berth_runtime *rt, const char *id, const struct berth_exec_opts *o, int *exit_status,
-               berth_error **err)
+int berth_exec(const struct berth_runtime *rt, const char *id, const struct berth_exec_opts *o,
+               int *exit_status, berth_error **err)
 {
         int r;
         _cleanup_container_ struct container c = {.dirfd = -1};
         if ((r = container_load(rt, id, &c, err)) < 0)
                 return r;
         if (c.status != STATUS_RUNNING && c.status != STATUS_CREATED)
-                return berth_err_plain(err, EINVAL, "cannot exec in container %s: container not running (%s)", id,
-                                       container_status_to_string(c.status));
+                return berth_err_plain(err, EINVAL, "cannot exec in container %s: container not running (%s)",
+                                       id, container_status_to_string(c.status));
         _cleanup_free_ char *config = NULL;
         if ((r = read_file_at(c.dirfd, CONFIG_FILE, 0, &config, NULL)) < 0)
                 return berth_err(err, -r, "read the container's config.json");
@@ -207,7 +207,8 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         spec_process_free(spec->process);
         spec->process = p;
         if (p->terminal && !o->console_socket)
-                return berth_err_plain(err, EINVAL, "a terminal (-t or process.terminal) needs --console-socket");
+                return berth_err_plain(err, EINVAL,
+                                       "a terminal (-t or process.terminal) needs --console-socket");
 
         int ns_mask = ns_differing_mask(c.state->pid, err);
         if (ns_mask < 0)
@@ -261,7 +262,8 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
                 else if (m.step == SYNC_CONSOLE_FD && m.fd >= 0)
                         r = console_socket_send(console_fd, m.fd, err);
                 else if (m.step == SYNC_ERROR)
-                        r = berth_err_plain(err, m.value > 0 ? m.value : EINVAL, "%s", m.text ? m.text : "exec failed");
+                        r = berth_err_plain(err, m.value > 0 ? m.value : EINVAL, "%s",
+                                            m.text ? m.text : "exec failed");
                 sync_msg_clear(&m);
                 if (r < 0)
                         goto fail;

@@ -64,7 +64,8 @@ int write_file(const char *path, const char *s)
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len)
 {
         _cleanup_free_ char *tmp = xasprintf(".%s.tmp", name);
-        _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        _cleanup_close_ int fd =
+            openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
         size_t off = 0;

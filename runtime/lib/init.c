@@ -84,8 +84,8 @@ int init_apply_attrs(const struct spec_process *p, const struct spec_linux *l, b
                 return r;
         if (l && l->has_personality && (r = proc_apply_personality(&l->personality, err)) < 0)
                 return r;
-        if (!no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "_ses") < 0 && errno != ENOSYS &&
-            errno != EPERM && errno != EACCES)
+        if (!no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "_ses") < 0 &&
+            errno != ENOSYS && errno != EPERM && errno != EACCES)
                 return berth_err(err, errno, "create session keyring");
         return 0;
 }
@@ -170,10 +170,10 @@ static int init_setup(const struct init_args *a, berth_error **err)
                 return berth_err(err, errno, "domainname: setdomainname");
 
         struct rootfs_opts ro = {
-                .in_userns = a->plan->create[NS_USER] || a->plan->join_fd[NS_USER] >= 0,
-                .no_pivot = a->no_pivot,
-                .console_slave_fd = -1,
-                .new_cgroupns = a->plan->create[NS_CGROUP],
+            .in_userns = a->plan->create[NS_USER] || a->plan->join_fd[NS_USER] >= 0,
+            .no_pivot = a->no_pivot,
+            .console_slave_fd = -1,
+            .new_cgroupns = a->plan->create[NS_CGROUP],
         };
         if ((r = rootfs_setup_mounts(spec, &ro, err)) < 0)
                 return r;
@@ -296,7 +296,8 @@ void container_init(const struct init_args *a)
 {
         _cleanup_error_ berth_error *err = NULL;
         close_inherited_fds(a);
-        /* Die with the parent until the container exists: a killed `berth create` leaves no half-made init. */
+        /* Die with the parent until the container exists: a killed `berth create` leaves no half-made init.
+         */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         init_setup(a, &err);
         /* Before SYNC_CREATED the parent is listening; afterwards only stderr is left. */

@@ -10,9 +10,9 @@
 struct init_args {
         const struct spec *spec;
         const struct ns_plan *plan;
-        int sync_fd;     /* child end of the sync channel */
-        int fifo_fd;     /* O_PATH fd of <state>/exec.fifo */
-        bool forked_ns;  /* the namespaces were not created by clone: unshare them here (see container.c) */
+        int sync_fd;    /* child end of the sync channel */
+        int fifo_fd;    /* O_PATH fd of <state>/exec.fifo */
+        bool forked_ns; /* the namespaces were not created by clone: unshare them here (see container.c) */
         bool no_pivot;
         bool no_new_keyring;
         unsigned n_fds; /* fds 3 .. 3+n_fds-1 are passed to the process (--preserve-fds + LISTEN_FDS) */

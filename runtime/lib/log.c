@@ -10,10 +10,10 @@ static enum log_format log_fmt = LOG_FMT_TEXT;
 static enum log_level log_lvl = LOG_LVL_WARNING;
 
 static const char *const level_names[] = {
-        [LOG_LVL_ERROR] = "error",
-        [LOG_LVL_WARNING] = "warning",
-        [LOG_LVL_INFO] = "info",
-        [LOG_LVL_DEBUG] = "debug",
+    [LOG_LVL_ERROR] = "error",
+    [LOG_LVL_WARNING] = "warning",
+    [LOG_LVL_INFO] = "info",
+    [LOG_LVL_DEBUG] = "debug",
 };
 
 int log_open(const char *path, enum log_format fmt, enum log_level level)

@@ -11,14 +11,14 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#define _cleanup_(f)     __attribute__((cleanup(f)))
-#define _unused_         __attribute__((unused))
-#define _printf_(a, b)   __attribute__((format(printf, a, b)))
-#define _noreturn_       __attribute__((noreturn))
-#define _must_check_     __attribute__((warn_unused_result))
-#define ELEMENTSOF(x)    (sizeof(x) / sizeof((x)[0]))
-#define STREQ(a, b)      (strcmp((a), (b)) == 0)
-#define STRPTR_EQ(a, b)  ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
+#define _cleanup_(f)    __attribute__((cleanup(f)))
+#define _unused_        __attribute__((unused))
+#define _printf_(a, b)  __attribute__((format(printf, a, b)))
+#define _noreturn_      __attribute__((noreturn))
+#define _must_check_    __attribute__((warn_unused_result))
+#define ELEMENTSOF(x)   (sizeof(x) / sizeof((x)[0]))
+#define STREQ(a, b)     (strcmp((a), (b)) == 0)
+#define STRPTR_EQ(a, b) ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #endif

@@ -30,8 +30,9 @@ int ns_plan_build(const struct spec *spec, struct ns_plan *p, berth_error **err)
                 }
                 int type = ioctl(fd, NS_GET_NSTYPE);
                 if (type < 0 || type != ns_type_clone_flag(ns->type)) {
-                        int r = berth_err_plain(err, EINVAL, "linux.namespaces[%zu].path: %s is not a %s namespace",
-                                                i, ns->path, ns_type_to_string(ns->type));
+                        int r = berth_err_plain(err, EINVAL,
+                                                "linux.namespaces[%zu].path: %s is not a %s namespace", i,
+                                                ns->path, ns_type_to_string(ns->type));
                         close(fd);
                         ns_plan_close(p);
                         return r;
@@ -70,7 +71,8 @@ int ns_plan_join(const struct ns_plan *p, int skip_mask, berth_error **err)
         return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n, berth_error **err)
+static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+                     berth_error **err)
 {
         if (n == 0)
                 return 0;

@@ -13,8 +13,8 @@
 const char *container_status_to_string(enum container_status s)
 {
         static const char *const names[] = {
-                [STATUS_CREATING] = "creating", [STATUS_CREATED] = "created", [STATUS_RUNNING] = "running",
-                [STATUS_PAUSED] = "paused",     [STATUS_STOPPED] = "stopped",
+            [STATUS_CREATING] = "creating", [STATUS_CREATED] = "created", [STATUS_RUNNING] = "running",
+            [STATUS_PAUSED] = "paused",     [STATUS_STOPPED] = "stopped",
         };
         return (unsigned)s < ELEMENTSOF(names) ? names[s] : "unknown";
 }
@@ -49,6 +49,7 @@ static int lock_dir(int fd, const char *id, berth_error **err)
 
 int state_dir_create(const char *root, const char *id, berth_error **err)
 {
+        _cleanup_free_ char *path = xasprintf("%s/%s", root, id);
         int r = mkdir_p(root, 0700);
         if (r < 0)
                 return berth_err(err, -r, "create state root %s", root);
@@ -58,11 +59,11 @@ int state_dir_create(const char *root, const char *id, berth_error **err)
         if (mkdirat(rootfd, id, 0700) < 0) {
                 if (errno == EEXIST)
                         return berth_err_plain(err, EEXIST, "container %s already exists", id);
-                return berth_err(err, errno, "create state directory %s/%s", root, id);
+                return berth_err(err, errno, "create state directory %s", path);
         }
         int fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
-                r = berth_err(err, errno, "open state directory %s/%s", root, id);
+                r = berth_err(err, errno, "open state directory %s", path);
                 unlinkat(rootfd, id, AT_REMOVEDIR);
                 return r;
         }

@@ -49,7 +49,8 @@ static inline void container_state_freep(struct container_state **s)
 }
 #define _cleanup_state_ _cleanup_(container_state_freep)
 
-/* Creates <root>/<id> (mkdir: fails with "container <id> already exists") and locks it. Returns the dir fd. */
+/* Creates <root>/<id> (mkdir: fails with "container <id> already exists") and locks it. Returns the dir fd.
+ */
 int state_dir_create(const char *root, const char *id, berth_error **err);
 /* Opens and locks <root>/<id>; "container <id> does not exist" when missing. Returns the dir fd. */
 int state_dir_open(const char *root, const char *id, berth_error **err);

@@ -89,7 +89,8 @@ int sync_recv(int sock, struct sync_msg *m)
                 char buf[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
         } u;
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
         m->fd = -1;
         m->text = NULL;
         ssize_t n;
@@ -137,5 +138,6 @@ int sync_expect(int sock, enum sync_step want, struct sync_msg *m, berth_error *
 
 void sync_send_error(int sock, const berth_error *err)
 {
-        sync_send(sock, SYNC_ERROR, err ? err->code : EINVAL, err && err->msg ? err->msg : "unknown error", -1);
+        sync_send(sock, SYNC_ERROR, err ? err->code : EINVAL, err && err->msg ? err->msg : "unknown error",
+                  -1);
 }

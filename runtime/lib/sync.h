@@ -40,9 +40,9 @@ const char *sync_step_to_string(enum sync_step s);
 
 struct sync_msg {
         enum sync_step step;
-        int32_t value;  /* a pid, or an errno for SYNC_ERROR */
-        char *text;     /* SYNC_ERROR: the message */
-        int fd;         /* received fd or -1 */
+        int32_t value; /* a pid, or an errno for SYNC_ERROR */
+        char *text;    /* SYNC_ERROR: the message */
+        int fd;        /* received fd or -1 */
 };
 void sync_msg_clear(struct sync_msg *m);
 

@@ -9,7 +9,8 @@
 #include "path.h"
 #include "terminal.h"
 
-int terminal_open(int rootfd, const struct spec_process *p, int *ret_master, int *ret_slave, berth_error **err)
+int terminal_open(int rootfd, const struct spec_process *p, int *ret_master, int *ret_slave,
+                  berth_error **err)
 {
         _cleanup_close_ int master = path_open_in_root(rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0);
         if (master < 0)
@@ -40,8 +41,8 @@ int terminal_bind_console(int rootfd, int slave, berth_error **err)
         if (target < 0)
                 return target;
         char src[64], dst[64];
-        if (mount(path_fd_path(slave, src, sizeof(src)), path_fd_path(target, dst, sizeof(dst)), NULL, MS_BIND,
-                  NULL) < 0)
+        if (mount(path_fd_path(slave, src, sizeof(src)), path_fd_path(target, dst, sizeof(dst)), NULL,
+                  MS_BIND, NULL) < 0)
                 return berth_err(err, errno, "bind pty onto /dev/console");
         return 0;
 }
@@ -81,7 +82,8 @@ int console_socket_send(int sock, int master, berth_error **err)
                 struct cmsghdr align;
         } u;
         memset(&u, 0, sizeof(u));
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;

@@ -6,7 +6,8 @@
 #include "spec.h"
 
 /* Opens <root>/dev/pts/ptmx (resolved inside rootfd) and its peer. Sets the console size if given. */
-int terminal_open(int rootfd, const struct spec_process *p, int *ret_master, int *ret_slave, berth_error **err);
+int terminal_open(int rootfd, const struct spec_process *p, int *ret_master, int *ret_slave,
+                  berth_error **err);
 /* Binds the pty slave onto <root>/dev/console. */
 int terminal_bind_console(int rootfd, int slave, berth_error **err);
 /* New session, slave as controlling terminal and as fds 0, 1, 2. */

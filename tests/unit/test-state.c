@@ -15,17 +15,17 @@ TEST(state_json_round_trip)
 {
         struct spec_kv ann[] = {{(char *)"a.b", (char *)"x\"y"}};
         struct container_state s = {
-                .id = (char *)"c1",
-                .bundle = (char *)"/b",
-                .rootfs = (char *)"/b/rootfs",
-                .pid = 42,
-                .start_time = 123456789ULL,
-                .created = (char *)"2026-01-01T00:00:00.000000000Z",
-                .owner = (char *)"root",
-                .cgroup_manager = CGROUP_MANAGER_CGROUPFS,
-                .cgroup_path = (char *)"/berth/c1",
-                .annotations = ann,
-                .n_annotations = 1,
+            .id = (char *)"c1",
+            .bundle = (char *)"/b",
+            .rootfs = (char *)"/b/rootfs",
+            .pid = 42,
+            .start_time = 123456789ULL,
+            .created = (char *)"2026-01-01T00:00:00.000000000Z",
+            .owner = (char *)"root",
+            .cgroup_manager = CGROUP_MANAGER_CGROUPFS,
+            .cgroup_path = (char *)"/berth/c1",
+            .annotations = ann,
+            .n_annotations = 1,
         };
         char *json = state_to_json(&s);
         struct container_state *r = NULL;
@@ -185,7 +185,8 @@ TEST(sync_channel_carries_steps_errors_and_fds)
 TEST(error_prefixing)
 {
         berth_error *err = NULL;
-        CHECK_INTEQ(berth_err_plain(&err, 0, "process.args: %s", "must be a non-empty array of strings"), -EINVAL);
+        CHECK_INTEQ(berth_err_plain(&err, 0, "process.args: %s", "must be a non-empty array of strings"),
+                    -EINVAL);
         berth_err_prefix(&err, "config.json");
         CHECK_STREQ(err->msg, "config.json: process.args: must be a non-empty array of strings");
         /* the first error wins */
@@ -194,6 +195,7 @@ TEST(error_prefixing)
         berth_error_free(err);
 }
 
-UNIT_MAIN(UNIT_CASE(state_json_round_trip), UNIT_CASE(state_json_rejects_garbage), UNIT_CASE(oci_state_document),
-          UNIT_CASE(status_follows_the_process), UNIT_CASE(state_dir_lifecycle), UNIT_CASE(container_ids),
+UNIT_MAIN(UNIT_CASE(state_json_round_trip), UNIT_CASE(state_json_rejects_garbage),
+          UNIT_CASE(oci_state_document), UNIT_CASE(status_follows_the_process),
+          UNIT_CASE(state_dir_lifecycle), UNIT_CASE(container_ids),
           UNIT_CASE(sync_channel_carries_steps_errors_and_fds), UNIT_CASE(error_prefixing))

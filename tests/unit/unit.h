@@ -77,7 +77,10 @@ static inline int unit_run(const struct unit_case *cases, size_t n)
         return failed ? 1 : 0;
 }
 
-#define UNIT_CASE(f) {#f, f}
+#define UNIT_CASE(f)                                                                                         \
+        {                                                                                                    \
+#f, f                                                                                        \
+        }
 #define UNIT_MAIN(...)                                                                                       \
         int main(void)                                                                                       \
         {                                                                                                    \

@@ -13,8 +13,8 @@
 #include "error.h"
 
 struct berth_runtime {
-        const char *root;   /* state root, default /run/berth */
-        int cgroup_manager; /* enum cgroup_manager_type; used by create/run only */
+        const char *root;        /* state root, default /run/berth */
+        int cgroup_manager;      /* enum cgroup_manager_type; used by create/run only */
         bool cgroup_manager_set; /* given explicitly on the command line */
 };
 
@@ -49,7 +49,8 @@ struct berth_container_info {
         char *created; /* RFC 3339 */
         char *owner;
 };
-int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret, size_t *n, berth_error **err);
+int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret, size_t *n,
+               berth_error **err);
 void berth_container_info_free(struct berth_container_info *c, size_t n);
 int berth_ps(const struct berth_runtime *rt, const char *id, pid_t **ret, size_t *n, berth_error **err);
 
@@ -60,15 +61,15 @@ struct berth_exec_opts {
         const char *console_socket;
         const char *pid_file;
         const char *cwd;
-        char **env;  /* K=V, added to / overriding the process env */
+        char **env;       /* K=V, added to / overriding the process env */
         const char *user; /* "UID[:GID]" */
-        char **caps; /* added capabilities */
+        char **caps;      /* added capabilities */
         bool no_new_privs;
         unsigned preserve_fds;
         char **args; /* when no --process */
 };
-int berth_exec(const struct berth_runtime *rt, const char *id, const struct berth_exec_opts *o, int *exit_status,
-               berth_error **err);
+int berth_exec(const struct berth_runtime *rt, const char *id, const struct berth_exec_opts *o,
+               int *exit_status, berth_error **err);
 
 /* Containers IDs: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024 bytes, never "." or ".." or containing "/". */
 int berth_id_validate(const char *id, berth_error **err);
