@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The OCI mount options (config.md "mounts", runc's table): each option either sets or clears an MS_*
- * flag, selects a propagation type, or is filesystem data passed on to mount(2).
+ * flag, selects a propagation type, sets or clears a recursive mount attribute (MOUNT_ATTR_*, applied with
+ * mount_setattr(AT_RECURSIVE)), asks for a tmpfs copy-up, or is filesystem data passed on to mount(2).
  */
+#include <stdint.h>
 #include <sys/mount.h>
 
 #include "mount-opts.h"
@@ -16,11 +18,14 @@
 #endif
 
 enum opt_kind {
-        OPT_SET,         /* flags |= flag */
-        OPT_CLEAR,       /* flags &= ~flag, clear |= flag */
-        OPT_PROPAGATION, /* propagation = flag */
-        OPT_RRO,         /* recursive read-only through mount_setattr */
-        OPT_RRW,         /* undoes rro */
+        OPT_SET,          /* flags |= flag */
+        OPT_CLEAR,        /* flags &= ~flag, clear |= flag */
+        OPT_PROPAGATION,  /* propagation = flag */
+        OPT_RATTR_SET,    /* recursive attribute (mount_setattr AT_RECURSIVE): attr_set |= flag */
+        OPT_RATTR_CLEAR,  /* recursive attribute: attr_clr |= flag */
+        OPT_RATIME,       /* the recursive atime setting (a MOUNT_ATTR__ATIME value) becomes flag */
+        OPT_RATIME_LEAVE, /* the recursive atime setting, when flag or not chosen yet, leaves flag */
+        OPT_TMPCOPYUP,    /* tmpfs: copy the covered directory into it */
 };
 
 static const struct mount_opt {
@@ -71,8 +76,29 @@ static const struct mount_opt {
     {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
     {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
     {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
-    {"rro", OPT_RRO, 0},
-    {"rrw", OPT_RRW, 0},
+    /* runtime-spec 1.1: attributes applied to the mount and all its submounts */
+    {"rro", OPT_RATTR_SET, MOUNT_ATTR_RDONLY},
+    {"rrw", OPT_RATTR_CLEAR, MOUNT_ATTR_RDONLY},
+    {"rnosuid", OPT_RATTR_SET, MOUNT_ATTR_NOSUID},
+    {"rsuid", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSUID},
+    {"rnodev", OPT_RATTR_SET, MOUNT_ATTR_NODEV},
+    {"rdev", OPT_RATTR_CLEAR, MOUNT_ATTR_NODEV},
+    {"rnoexec", OPT_RATTR_SET, MOUNT_ATTR_NOEXEC},
+    {"rexec", OPT_RATTR_CLEAR, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", OPT_RATTR_SET, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", OPT_RATTR_CLEAR, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", OPT_RATTR_SET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", OPT_RATTR_CLEAR, MOUNT_ATTR_NOSYMFOLLOW},
+    /* The atime setting is one of three states. ratime, rnostrictatime and rnorelatime undo one of them: the
+     * setting moves to relatime (the kernel's default), or to strictatime when relatime is undone, and a
+     * different state chosen by an earlier option stays. */
+    {"rrelatime", OPT_RATIME, MOUNT_ATTR_RELATIME},
+    {"rnoatime", OPT_RATIME, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", OPT_RATIME, MOUNT_ATTR_STRICTATIME},
+    {"ratime", OPT_RATIME_LEAVE, MOUNT_ATTR_NOATIME},
+    {"rnostrictatime", OPT_RATIME_LEAVE, MOUNT_ATTR_STRICTATIME},
+    {"rnorelatime", OPT_RATIME_LEAVE, MOUNT_ATTR_RELATIME},
+    {"tmpcopyup", OPT_TMPCOPYUP, 0},
 };
 
 /* Recognised but not implemented: a clear error instead of passing them to the filesystem. */
@@ -82,25 +108,13 @@ static const struct {
 } unsupported_table[] = {
     {"idmap", "idmapped mounts are not supported"},
     {"ridmap", "idmapped mounts are not supported"},
-    {"tmpcopyup", "not supported by berth"},
-    /* mount_setattr(AT_RECURSIVE) attributes other than rro/rrw */
-    {"rnosuid", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rsuid", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnodev", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rdev", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnoexec", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rexec", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnodiratime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rdiratime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rrelatime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnorelatime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnoatime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"ratime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rstrictatime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnostrictatime", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rnosymfollow", "not supported by berth (of the recursive attributes only rro and rrw are)"},
-    {"rsymfollow", "not supported by berth (of the recursive attributes only rro and rrw are)"},
 };
+
+/* The atime setting that an OPT_RATIME_LEAVE option moves to from the state it leaves. */
+static uint64_t atime_leave(uint64_t from)
+{
+        return from == MOUNT_ATTR_RELATIME ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+}
 
 static const struct mount_opt *opt_lookup(const char *name)
 {
@@ -115,7 +129,8 @@ int mount_opts_parse_path(struct spec_mount *m, const char *path, berth_error **
         _cleanup_free_ char *base = sj_path(path, "options");
         _cleanup_free_ char *data = NULL;
         unsigned long flags = 0, clear = 0, propagation = 0;
-        bool recursive_ro = false;
+        uint64_t attr_set = 0, attr_clr = 0, atime = 0;
+        bool has_atime = false, tmpcopyup = false;
 
         for (size_t i = 0; m->options && m->options[i]; i++) {
                 const char *o = m->options[i];
@@ -143,20 +158,44 @@ int mount_opts_parse_path(struct spec_mount *m, const char *path, berth_error **
                 case OPT_PROPAGATION:
                         propagation = opt->flag;
                         break;
-                case OPT_RRO:
-                        recursive_ro = true;
+                case OPT_RATTR_SET:
+                        attr_set |= opt->flag;
+                        attr_clr &= ~(uint64_t)opt->flag;
                         break;
-                case OPT_RRW:
-                        recursive_ro = false;
+                case OPT_RATTR_CLEAR:
+                        attr_set &= ~(uint64_t)opt->flag;
+                        attr_clr |= opt->flag;
+                        break;
+                case OPT_RATIME:
+                        atime = opt->flag;
+                        has_atime = true;
+                        break;
+                case OPT_RATIME_LEAVE:
+                        if (!has_atime || atime == opt->flag) {
+                                atime = atime_leave(opt->flag);
+                                has_atime = true;
+                        }
+                        break;
+                case OPT_TMPCOPYUP:
+                        tmpcopyup = true;
                         break;
                 }
+        }
+        /* mount_setattr(2) changes the atime setting only with the whole MOUNT_ATTR__ATIME field in
+         * attr_clr and the new value in attr_set. */
+        if (has_atime) {
+                attr_clr |= MOUNT_ATTR__ATIME;
+                attr_set = (attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | atime;
         }
 
         m->flags = flags;
         m->clear = clear;
         m->propagation = propagation;
         m->bind = (flags & MS_BIND) != 0;
-        m->recursive_ro = recursive_ro;
+        m->recursive_attr_set = attr_set;
+        m->recursive_attr_clr = attr_clr;
+        m->recursive_ro = (attr_set & MOUNT_ATTR_RDONLY) != 0;
+        m->tmpcopyup = tmpcopyup;
         free(m->data);
         m->data = TAKE_PTR(data);
         return 0;

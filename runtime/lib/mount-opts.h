@@ -7,8 +7,9 @@
 #include "error.h"
 #include "spec.h"
 
-/* Fills m->flags, clear, propagation, bind, recursive_ro and data from m->options. Unknown options are
- * passed to the filesystem as data (as runc does). Unsupported ones (idmap, tmpcopyup...) are errors. */
+/* Fills m->flags, clear, propagation, bind, recursive_attr_set/clr (+ recursive_ro), tmpcopyup and data from
+ * m->options. Unknown options are passed to the filesystem as data (as runc does). Unsupported ones (idmap,
+ * ridmap) are errors. */
 int mount_opts_parse(struct spec_mount *m, berth_error **err);
 /* rootfsPropagation string -> MS_* flags; -EINVAL unknown. */
 int mount_propagation_from_string(const char *s, unsigned long *ret);

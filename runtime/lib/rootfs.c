@@ -3,13 +3,14 @@
  * The container's mounts, done by the container init in its own mount namespace. Every destination is
  * resolved inside the rootfs (path.h) right before its mount, and the mount goes onto /proc/self/fd/N of
  * the resolved O_PATH fd, so a symlink planted in the rootfs can never redirect a mount onto the host.
- * Follow-up operations (remount with flags, propagation, rro) re-resolve the destination, which then lands
- * on the root of the new mount.
+ * Follow-up operations (remount with flags, propagation, recursive attributes, tmpcopyup) re-resolve the
+ * destination, which then lands on the root of the new mount.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -177,12 +178,13 @@ struct mount_ctx {
         const struct rootfs_opts *o;
 };
 
-/* Remount flags, propagation and rro, applied to the freshly mounted destination. */
+/* Remount flags, propagation and the recursive attributes, applied to the freshly mounted destination. */
 static int mount_post(const struct mount_ctx *c, const struct spec_mount *m, bool bind, berth_error **err)
 {
         unsigned long want = m->flags & MNT_SETTABLE_FLAGS;
         bool remount = bind && ((want | (m->clear & MNT_SETTABLE_FLAGS)) != 0);
-        if (!remount && !m->propagation && !m->recursive_ro)
+        bool setattr = (m->recursive_attr_set | m->recursive_attr_clr) != 0;
+        if (!remount && !m->propagation && !setattr)
                 return 0;
 
         _cleanup_close_ int fd = path_open_in_root(c->rootfd, m->destination, O_PATH, 0);
@@ -212,10 +214,18 @@ static int mount_post(const struct mount_ctx *c, const struct spec_mount *m, boo
         }
         if (m->propagation && remount_fd(fd, m->propagation) < 0)
                 return berth_err(err, errno, "set propagation");
-        if (m->recursive_ro) {
-                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-                if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-                        return berth_err(err, errno, "mount_setattr rro");
+        if (setattr) {
+                struct mount_attr attr = {
+                    .attr_set = m->recursive_attr_set,
+                    .attr_clr = m->recursive_attr_clr,
+                };
+                if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+                        int e = errno;
+                        bool locked = e == EPERM && c->o->in_userns;
+                        return berth_err(err, e, "mount_setattr: apply the recursive options%s",
+                                         locked ? " (the source's flags are locked for this user namespace)"
+                                                : "");
+                }
         }
         return 0;
 }
@@ -254,10 +264,206 @@ static int mount_bind_fallback(const struct mount_ctx *c, const struct spec_moun
         b.bind = true;
         b.flags = m->flags | MS_BIND | (recursive ? MS_REC : 0);
         /* A read-only /sys must not leave the host's submounts (cgroup v1 controllers...) writable. */
-        if (recursive && (m->flags & MS_RDONLY))
+        if (recursive && (m->flags & MS_RDONLY)) {
+                b.recursive_attr_set |= MOUNT_ATTR_RDONLY;
+                b.recursive_attr_clr &= ~(uint64_t)MOUNT_ATTR_RDONLY;
                 b.recursive_ro = true;
+        }
         log_debug("%s: falling back to a bind mount of %s", m->destination, host_path);
         return mount_bind(c, &b, err);
+}
+
+/* ---- tmpcopyup: the directory a tmpfs covers, copied into it ---- */
+
+/* Directory levels the copy descends (each level keeps two fds open). */
+#define COPYUP_MAX_DEPTH 128
+
+static int copyup_tree(int srcdir, int dstdir, const char *path, unsigned depth, berth_error **err);
+
+/* Owner, mode and times of a copied entry: through fd, or dirfd/name (never followed) when fd < 0. The
+ * owner (unmapped in a user namespace) and the times are best effort; the mode is not. */
+static int copyup_metadata(int fd, int dirfd, const char *name, const struct stat *st, const char *path,
+                           berth_error **err)
+{
+        const struct timespec times[2] = {st->st_atim, st->st_mtim};
+        int r = fd >= 0 ? fchown(fd, st->st_uid, st->st_gid)
+                        : fchownat(dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+        if (r < 0 && errno != EPERM && errno != EINVAL)
+                return berth_err(err, errno, "tmpcopyup: chown %s", path);
+        /* After chown, which drops the set-id bits. A symlink has no mode of its own. */
+        if (!S_ISLNK(st->st_mode)) {
+                r = fd >= 0 ? fchmod(fd, st->st_mode & 07777) : fchmodat(dirfd, name, st->st_mode & 07777, 0);
+                if (r < 0)
+                        return berth_err(err, errno, "tmpcopyup: chmod %s", path);
+        }
+        r = fd >= 0 ? futimens(fd, times) : utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
+                log_debug("tmpcopyup: %s: cannot copy the timestamps: %s", path, strerror(errno));
+        return 0;
+}
+
+static int copyup_bytes(int in, int out)
+{
+        for (;;) {
+                ssize_t n = sendfile(out, in, NULL, 1 << 30);
+                if (n == 0)
+                        return 0;
+                if (n > 0)
+                        continue;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EINVAL && errno != ENOSYS)
+                        return -errno;
+                break; /* a file sendfile() cannot read: copy by hand from where it stopped */
+        }
+        _cleanup_free_ char *buf = xmalloc0(64 * 1024);
+        for (;;) {
+                ssize_t n = read(in, buf, 64 * 1024);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t w = write(out, buf + done, (size_t)(n - done));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return -errno;
+                        done += w;
+                }
+        }
+}
+
+static int copyup_regular(int srcdir, int dstdir, const char *name, const char *path, berth_error **err)
+{
+        /* O_NONBLOCK: should the name have become a fifo meanwhile, the open must not hang. */
+        _cleanup_close_ int in =
+            openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (in < 0)
+                return berth_err(err, errno, "tmpcopyup: open %s", path);
+        struct stat st;
+        if (fstat(in, &st) < 0)
+                return berth_err(err, errno, "tmpcopyup: stat %s", path);
+        if (!S_ISREG(st.st_mode))
+                return berth_err_plain(err, EAGAIN, "tmpcopyup: %s changed while it was copied", path);
+        _cleanup_close_ int out =
+            openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return berth_err(err, errno, "tmpcopyup: create %s", path);
+        int r = copyup_bytes(in, out);
+        if (r < 0)
+                return berth_err(err, -r, "tmpcopyup: copy %s", path);
+        return copyup_metadata(out, -1, NULL, &st, path, err);
+}
+
+static int copyup_dir(int srcdir, int dstdir, const char *name, const char *path, unsigned depth,
+                      berth_error **err)
+{
+        _cleanup_close_ int in = openat(srcdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (in < 0)
+                return berth_err(err, errno, "tmpcopyup: open %s", path);
+        struct stat st;
+        if (fstat(in, &st) < 0)
+                return berth_err(err, errno, "tmpcopyup: stat %s", path);
+        if (mkdirat(dstdir, name, 0700) < 0)
+                return berth_err(err, errno, "tmpcopyup: mkdir %s", path);
+        _cleanup_close_ int out = openat(dstdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (out < 0)
+                return berth_err(err, errno, "tmpcopyup: open the copy of %s", path);
+        int r = copyup_tree(in, out, path, depth + 1, err);
+        if (r < 0)
+                return r;
+        /* Last, so that creating the entries does not change the copied mtime. */
+        return copyup_metadata(out, -1, NULL, &st, path, err);
+}
+
+static int copyup_symlink(int srcdir, int dstdir, const char *name, const struct stat *st, const char *path,
+                          berth_error **err)
+{
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(srcdir, name, target, sizeof(target) - 1);
+        if (n < 0)
+                return berth_err(err, errno, "tmpcopyup: readlink %s", path);
+        target[n] = 0;
+        if (symlinkat(target, dstdir, name) < 0)
+                return berth_err(err, errno, "tmpcopyup: symlink %s", path);
+        return copyup_metadata(-1, dstdir, name, st, path, err);
+}
+
+/* Device nodes, fifos and sockets; a node the kernel does not let us create (user namespace) is skipped. */
+static int copyup_node(int dstdir, const char *name, const struct stat *st, const char *path,
+                       berth_error **err)
+{
+        if (mknodat(dstdir, name, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0) {
+                if (errno == EPERM) {
+                        log_debug("tmpcopyup: %s: skipped: %s", path, strerror(errno));
+                        return 0;
+                }
+                return berth_err(err, errno, "tmpcopyup: mknod %s", path);
+        }
+        return copyup_metadata(-1, dstdir, name, st, path, err);
+}
+
+/* Copies the entries of srcdir into dstdir; path names srcdir in messages. */
+static int copyup_tree(int srcdir, int dstdir, const char *path, unsigned depth, berth_error **err)
+{
+        if (depth > COPYUP_MAX_DEPTH)
+                return berth_err_plain(err, ELOOP, "tmpcopyup: %s: more than %d directory levels", path,
+                                       COPYUP_MAX_DEPTH);
+        int fd = fcntl(srcdir, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return berth_err(err, errno, "tmpcopyup: dup");
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+                close(fd);
+                return berth_err(err, e, "tmpcopyup: read %s", path);
+        }
+        rewinddir(d);
+        for (;;) {
+                errno = 0;
+                const struct dirent *de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return berth_err(err, errno, "tmpcopyup: read %s", path);
+                        return 0;
+                }
+                if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *sub = xasprintf("%s/%s", STREQ(path, "/") ? "" : path, de->d_name);
+                struct stat st;
+                if (fstatat(srcdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return berth_err(err, errno, "tmpcopyup: stat %s", sub);
+                int r;
+                if (S_ISDIR(st.st_mode))
+                        r = copyup_dir(srcdir, dstdir, de->d_name, sub, depth, err);
+                else if (S_ISREG(st.st_mode))
+                        r = copyup_regular(srcdir, dstdir, de->d_name, sub, err);
+                else if (S_ISLNK(st.st_mode))
+                        r = copyup_symlink(srcdir, dstdir, de->d_name, &st, sub, err);
+                else
+                        r = copyup_node(dstdir, de->d_name, &st, sub, err);
+                if (r < 0)
+                        return r;
+        }
+}
+
+/* Fills the tmpfs just mounted on m->destination with the content of srcfd, the directory it covers. */
+static int tmpfs_copy_up(const struct mount_ctx *c, const struct spec_mount *m, int srcfd, berth_error **err)
+{
+        _cleanup_close_ int dst = path_open_in_root(c->rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0);
+        if (dst < 0)
+                return berth_err(err, -dst, "tmpcopyup: open %s after mount", m->destination);
+        struct statfs sfs;
+        struct stat sst, dst_st;
+        if (fstatfs(dst, &sfs) < 0 || fstat(dst, &dst_st) < 0 || fstat(srcfd, &sst) < 0)
+                return berth_err(err, errno, "tmpcopyup: stat %s", m->destination);
+        if (sfs.f_type != TMPFS_MAGIC || dst_st.st_dev == sst.st_dev)
+                return berth_err_plain(err, EIO, "tmpcopyup: %s does not lead to the new tmpfs",
+                                       m->destination);
+        return copyup_tree(srcfd, dst, m->destination, 0, err);
 }
 
 /* A new filesystem instance on the destination. When mount(2) itself fails, *mount_failed is set and the
@@ -269,12 +475,39 @@ static int mount_fs(const struct mount_ctx *c, const struct spec_mount *m, const
         _cleanup_close_ int target = path_mkdir_in_root(c->rootfd, m->destination, true, err);
         if (target < 0)
                 return target;
+
+        /* tmpcopyup: the directory as it is before the mount, reopened through the resolved target so
+         * that it is the very directory the tmpfs covers. The tmpfs is mounted writable for the copy. */
+        _cleanup_close_ int copyfd = -1;
+        bool readonly_after_copy = false;
+        if (m->tmpcopyup && STREQ(type, "tmpfs")) {
+                copyfd = openat(target, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (copyfd < 0)
+                        return berth_err(err, errno, "tmpcopyup: open %s", m->destination);
+                readonly_after_copy = (m->flags & MS_RDONLY) && !(drop_flags & MS_RDONLY);
+                drop_flags |= MS_RDONLY;
+        } else if (m->tmpcopyup)
+                log_debug("%s: tmpcopyup ignored for a %s mount", m->destination, type);
+
         const char *source = m->source && *m->source ? m->source : type;
         unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | drop_flags);
         char tbuf[64];
         if (mount(source, path_fd_path(target, tbuf, sizeof(tbuf)), type, flags, data) < 0) {
                 *mount_failed = true;
                 return -errno;
+        }
+        if (copyfd >= 0) {
+                int r = tmpfs_copy_up(c, m, copyfd, err);
+                if (r < 0)
+                        return r;
+                if (readonly_after_copy) {
+                        _cleanup_close_ int fd = path_open_in_root(c->rootfd, m->destination, O_PATH, 0);
+                        if (fd < 0)
+                                return berth_err(err, -fd, "open %s after mount", m->destination);
+                        r = remount_fd(fd, MS_BIND | MS_REMOUNT | (m->flags & MNT_SETTABLE_FLAGS));
+                        if (r < 0)
+                                return berth_err(err, -r, "tmpcopyup: remount read-only after the copy");
+                }
         }
         return mount_post(c, m, false, err);
 }

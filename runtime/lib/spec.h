@@ -55,12 +55,17 @@ struct spec_mount {
         char *source;      /* may be NULL; relative paths are relative to the bundle */
         char **options;    /* raw option strings, as given */
         /* Derived from options by spec parsing (see mount-opts.h for the table): */
-        unsigned long flags;      /* MS_* flags to set */
-        unsigned long clear;      /* MS_* flags to clear (rw, dev, exec, suid, atime...) */
+        unsigned long flags;       /* MS_* flags to set */
+        unsigned long clear;       /* MS_* flags to clear (rw, dev, exec, suid, atime...) */
         unsigned long propagation; /* MS_PRIVATE/MS_SHARED/MS_SLAVE/MS_UNBINDABLE (| MS_REC) or 0 */
-        bool bind;                /* bind or rbind */
-        bool recursive_ro;        /* "rro" (mount_setattr AT_RECURSIVE) */
-        char *data;               /* remaining options joined with ',' (fs-specific data), or NULL */
+        bool bind;                 /* bind or rbind */
+        /* Recursive attributes ("rro", "rnosuid", "rnoatime"...): MOUNT_ATTR_* values for mount_setattr(2)
+         * with AT_RECURSIVE. An atime option puts the whole MOUNT_ATTR__ATIME field in recursive_attr_clr
+         * and the chosen value in recursive_attr_set, as the kernel requires. */
+        uint64_t recursive_attr_set, recursive_attr_clr;
+        bool recursive_ro; /* recursive_attr_set has MOUNT_ATTR_RDONLY ("rro"); for reading only */
+        bool tmpcopyup;    /* tmpfs: copy the directory it covers into it (podman's --tmpfs) */
+        char *data;        /* remaining options joined with ',' (fs-specific data), or NULL */
         struct spec_id_mapping *uid_mappings, *gid_mappings; /* idmapped mounts (unsupported: rejected) */
         size_t n_uid_mappings, n_gid_mappings;
 };
@@ -108,7 +113,7 @@ struct spec_process {
         bool has_console_size;
         struct spec_console_size console_size;
         struct spec_user user;
-        char **args; /* non-empty */
+        char **args;        /* non-empty */
         char *command_line; /* windows only: rejected */
         char **env;
         char *cwd; /* absolute */
@@ -198,14 +203,14 @@ struct spec_resources {
         size_t n_devices;
         struct {
                 bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp, has_swappiness,
-                        has_disable_oom_killer, has_use_hierarchy, has_check_before_update;
+                    has_disable_oom_killer, has_use_hierarchy, has_check_before_update;
                 int64_t limit, reservation, swap, kernel, kernel_tcp;
                 uint64_t swappiness;
                 bool disable_oom_killer, use_hierarchy, check_before_update;
         } memory;
         struct {
                 bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime, has_realtime_period,
-                        has_idle;
+                    has_idle;
                 uint64_t shares, period, burst, realtime_period;
                 int64_t quota, realtime_runtime, idle;
                 char *cpus, *mems;
@@ -220,7 +225,7 @@ struct spec_resources {
                 struct spec_weight_device *weight_device;
                 size_t n_weight_device;
                 struct spec_throttle_device *throttle_read_bps, *throttle_write_bps, *throttle_read_iops,
-                        *throttle_write_iops;
+                    *throttle_write_iops;
                 size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops, n_throttle_write_iops;
         } block_io;
         struct spec_hugepage_limit *hugepage_limits;
@@ -340,8 +345,8 @@ struct spec {
         struct spec_linux *linux; /* NULL -> treated as empty */
 
         /* Filled by spec_load from the bundle: */
-        char *bundle;      /* absolute bundle path */
-        char *rootfs;      /* absolute host path of the rootfs (root.path resolved against bundle) */
+        char *bundle; /* absolute bundle path */
+        char *rootfs; /* absolute host path of the rootfs (root.path resolved against bundle) */
 };
 
 /* Parses and validates <bundle>/config.json. Errors are prefixed with "config.json: <json path>: ". */

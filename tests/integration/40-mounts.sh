@@ -248,3 +248,29 @@ test_sysctl_needs_namespace() {
         assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$before" "host ip_forward"
         assert_no_residue "$id"
 }
+
+test_tmpfs_tmpcopyup() {
+        local out
+        # /etc of the read-only rootfs, copied into a writable tmpfs mounted over it (podman's --tmpfs)
+        out=$(sh_ctr 'cat /etc/passwd | head -1; echo x > /etc/new && echo writable; ls -l /etc/hostname >/dev/null && echo copied; '"MP=/etc; $MI_SCRIPT" \
+                '.mounts += [{destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "size=1m"]}]')
+        assert_eq "$(sed -n 1p <<< "$out")" "root:x:0:0:root:/root:/bin/sh" "a copied file"
+        assert_contains "$out" writable
+        assert_contains "$out" copied
+        assert_contains "$out" size=1024k "the tmpfs mounted over /etc"
+        [ ! -e "$ROOTFS/etc/new" ] || fail "tmpcopyup wrote into the rootfs"
+}
+
+test_recursive_nosuid_reaches_submounts() {
+        local src out
+        src=$TEST_TMP/src
+        mkdir -p "$src/sub"
+        # a tmpfs under the bind source (each test has a mount namespace of its own): rbind carries it along,
+        # and rnosuid/rnodev must reach it, which plain nosuid would not
+        mount -t tmpfs -o size=1m tmpfs "$src/sub" || fail "mount a tmpfs under the bind source"
+        out=$(sh_ctr 'MP=/mnt/sub; '"$MI_SCRIPT" \
+                '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "rnosuid", "rnodev"]}]' \
+                --arg s "$src")
+        assert_contains "$out" nosuid "flags of the tmpfs below the rbind"
+        assert_contains "$out" nodev "flags of the tmpfs below the rbind"
+}

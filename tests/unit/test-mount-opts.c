@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The OCI mount option table: flags set/cleared, propagation, bind, rro, data, unsupported options. */
+/* The OCI mount option table: flags set/cleared, propagation, bind, recursive attributes, tmpcopyup, data,
+ * unsupported options. */
+#include <stdint.h>
 #include <sys/mount.h>
 
 #include "mount-opts.h"
@@ -81,6 +83,7 @@ TEST(test_single_options)
             {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
             {"rro", 0, 0, 0},
             {"rrw", 0, 0, 0},
+            {"tmpcopyup", 0, 0, 0},
         };
         struct spec_mount m = {0};
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -95,7 +98,152 @@ TEST(test_single_options)
                 CHECK(m.data == NULL);
                 CHECK(m.bind == ((cases[i].flags & MS_BIND) != 0));
                 CHECK(m.recursive_ro == STREQ(cases[i].opt, "rro"));
+                CHECK(m.tmpcopyup == STREQ(cases[i].opt, "tmpcopyup"));
+                if (!STREQ(cases[i].opt, "rro") && !STREQ(cases[i].opt, "rrw")) {
+                        CHECK_INTEQ(m.recursive_attr_set, 0);
+                        CHECK_INTEQ(m.recursive_attr_clr, 0);
+                }
         }
+        mount_reset(&m);
+}
+
+/* Each recursive attribute option alone -> mount_setattr(2) attr_set / attr_clr. */
+TEST(test_recursive_attributes)
+{
+        static const struct {
+                const char *opt;
+                uint64_t set, clr;
+        } cases[] = {
+            {"rro", MOUNT_ATTR_RDONLY, 0},
+            {"rrw", 0, MOUNT_ATTR_RDONLY},
+            {"rnosuid", MOUNT_ATTR_NOSUID, 0},
+            {"rsuid", 0, MOUNT_ATTR_NOSUID},
+            {"rnodev", MOUNT_ATTR_NODEV, 0},
+            {"rdev", 0, MOUNT_ATTR_NODEV},
+            {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
+            {"rexec", 0, MOUNT_ATTR_NOEXEC},
+            {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
+            {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
+            {"rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0},
+            {"rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW},
+            /* atime: the whole field is cleared, the value is set */
+            {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+            {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+            {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+            {"ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+            {"rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+            {"rnorelatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+        };
+        struct spec_mount m = {0};
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_error_ berth_error *err = NULL;
+                CHECK_INTEQ(parse_opts(&m, OPTS(cases[i].opt), &err), 0);
+                if (m.recursive_attr_set != cases[i].set || m.recursive_attr_clr != cases[i].clr)
+                        fprintf(stderr, "# option %s\n", cases[i].opt);
+                CHECK_INTEQ(m.recursive_attr_set, cases[i].set);
+                CHECK_INTEQ(m.recursive_attr_clr, cases[i].clr);
+                /* Never MS_* flags, never filesystem data */
+                CHECK_INTEQ(m.flags, 0);
+                CHECK_INTEQ(m.clear, 0);
+                CHECK(m.data == NULL);
+                CHECK(!m.tmpcopyup);
+        }
+        mount_reset(&m);
+}
+
+TEST(test_recursive_combinations)
+{
+        struct spec_mount m = {0};
+
+        /* podman's rbind with recursive nosuid/nodev, plus the plain flags */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rbind", "rprivate", "nosuid", "rnosuid", "rnodev", "rnoexec"), NULL),
+                    0);
+        CHECK_INTEQ(m.flags, MS_BIND | MS_REC | MS_NOSUID);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        CHECK_INTEQ(m.recursive_attr_clr, 0);
+        CHECK(!m.recursive_ro);
+
+        /* The later of a set/clear pair wins; the other attributes stay */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rro", "rnosuid", "rrw", "rsuid", "rnosuid"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NOSUID);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR_RDONLY);
+        CHECK(!m.recursive_ro);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rdev", "rnodev", "rexec"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NODEV);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR_NOEXEC);
+
+        /* atime: one state, the last option that chooses one wins */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnoatime", "rstrictatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_STRICTATIME);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR__ATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rstrictatime", "rnoatime", "rro"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NOATIME | MOUNT_ATTR_RDONLY);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR__ATIME);
+        CHECK(m.recursive_ro);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnoatime", "rrelatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_RELATIME);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR__ATIME);
+
+        /* An undoing option leaves its own state only */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnoatime", "ratime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_RELATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rstrictatime", "ratime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_STRICTATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rstrictatime", "rnostrictatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_RELATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnoatime", "rnostrictatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NOATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rrelatime", "rnorelatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_STRICTATIME);
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnoatime", "rnorelatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NOATIME);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR__ATIME);
+
+        /* rnodiratime is a flag of its own, next to the atime state */
+        CHECK_INTEQ(parse_opts(&m, OPTS("rnodiratime", "rnoatime"), NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOATIME);
+        CHECK_INTEQ(m.recursive_attr_clr, MOUNT_ATTR__ATIME);
+
+        /* The non-recursive atime options do not touch the recursive ones */
+        CHECK_INTEQ(parse_opts(&m, OPTS("noatime", "rnodev"), NULL), 0);
+        CHECK_INTEQ(m.flags, MS_NOATIME);
+        CHECK_INTEQ(m.recursive_attr_set, MOUNT_ATTR_NODEV);
+        CHECK_INTEQ(m.recursive_attr_clr, 0);
+
+        /* Parsing again replaces the derived fields */
+        strv_free(m.options);
+        m.options = strv_append(NULL, "nodev");
+        CHECK_INTEQ(mount_opts_parse(&m, NULL), 0);
+        CHECK_INTEQ(m.recursive_attr_set, 0);
+        CHECK_INTEQ(m.recursive_attr_clr, 0);
+        mount_reset(&m);
+}
+
+/* podman's --tmpfs mount: tmpcopyup is a flag of the mount, never filesystem data. */
+TEST(test_tmpcopyup)
+{
+        struct spec_mount m = {0};
+        CHECK_INTEQ(
+            parse_opts(&m, OPTS("rw", "rprivate", "nosuid", "nodev", "tmpcopyup", "size=65536k"), NULL), 0);
+        CHECK(m.tmpcopyup);
+        CHECK_STREQ(m.data, "size=65536k");
+        CHECK_INTEQ(m.flags, MS_NOSUID | MS_NODEV);
+        CHECK_INTEQ(m.clear, MS_RDONLY);
+        CHECK_INTEQ(m.propagation, MS_PRIVATE | MS_REC);
+        CHECK_INTEQ(m.recursive_attr_set, 0);
+
+        CHECK_INTEQ(parse_opts(&m, OPTS("tmpcopyup", "mode=1777"), NULL), 0);
+        CHECK(m.tmpcopyup);
+        CHECK_STREQ(m.data, "mode=1777");
+
+        /* Alone it is no data either; parsing again without it clears it */
+        CHECK_INTEQ(parse_opts(&m, OPTS("tmpcopyup"), NULL), 0);
+        CHECK(m.tmpcopyup);
+        CHECK(m.data == NULL);
+        strv_free(m.options);
+        m.options = strv_append(NULL, "ro");
+        CHECK_INTEQ(mount_opts_parse(&m, NULL), 0);
+        CHECK(!m.tmpcopyup);
         mount_reset(&m);
 }
 
@@ -103,10 +251,15 @@ TEST(test_known_list)
 {
         const char *const *known = mount_opts_known();
         size_t n = 0;
-        bool rro = false, rbind = false, nosymfollow = false, rprivate = false;
+        bool rro = false, rbind = false, nosymfollow = false, rprivate = false, tmpcopyup = false;
+        bool rnosuid = false, rnorelatime = false, rsymfollow = false;
         for (; known[n]; n++) {
                 CHECK(!STREQ(known[n], "idmap"));
-                CHECK(!STREQ(known[n], "tmpcopyup"));
+                CHECK(!STREQ(known[n], "ridmap"));
+                tmpcopyup |= STREQ(known[n], "tmpcopyup");
+                rnosuid |= STREQ(known[n], "rnosuid");
+                rnorelatime |= STREQ(known[n], "rnorelatime");
+                rsymfollow |= STREQ(known[n], "rsymfollow");
                 rro |= STREQ(known[n], "rro");
                 rbind |= STREQ(known[n], "rbind");
                 nosymfollow |= STREQ(known[n], "nosymfollow");
@@ -118,8 +271,9 @@ TEST(test_known_list)
                 CHECK(m.data == NULL);
                 mount_reset(&m);
         }
-        CHECK(n >= 45);
+        CHECK(n >= 62);
         CHECK(rro && rbind && nosymfollow && rprivate);
+        CHECK(tmpcopyup && rnosuid && rnorelatime && rsymfollow);
         CHECK(mount_opts_known() == known);
 }
 
@@ -191,18 +345,13 @@ TEST(test_combinations)
 TEST(test_unsupported)
 {
         static const struct {
-                const char *opts[3];
+                const char *opts[4];
                 const char *msg;
         } cases[] = {
             {{"idmap", NULL}, "options[0]: \"idmap\": idmapped mounts are not supported"},
             {{"rbind", "ridmap", NULL}, "options[1]: \"ridmap\": idmapped mounts are not supported"},
-            {{"tmpcopyup", NULL}, "options[0]: \"tmpcopyup\": not supported by berth"},
-            {{"ro", "rnosuid", NULL},
-             "options[1]: \"rnosuid\": not supported by berth (of the recursive attributes only rro and rrw "
-             "are)"},
-            {{"rnoexec", NULL},
-             "options[0]: \"rnoexec\": not supported by berth (of the recursive attributes only rro and rrw "
-             "are)"},
+            {{"tmpcopyup", "rnosuid", "idmap", NULL},
+             "options[2]: \"idmap\": idmapped mounts are not supported"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct spec_mount m = {0};
@@ -238,5 +387,6 @@ TEST(test_propagation)
         CHECK_INTEQ(f, 42);
 }
 
-UNIT_MAIN(UNIT_CASE(test_single_options), UNIT_CASE(test_known_list), UNIT_CASE(test_combinations),
-          UNIT_CASE(test_unsupported), UNIT_CASE(test_propagation))
+UNIT_MAIN(UNIT_CASE(test_single_options), UNIT_CASE(test_recursive_attributes),
+          UNIT_CASE(test_recursive_combinations), UNIT_CASE(test_tmpcopyup), UNIT_CASE(test_known_list),
+          UNIT_CASE(test_combinations), UNIT_CASE(test_unsupported), UNIT_CASE(test_propagation))

@@ -212,8 +212,9 @@ static const struct {
     {NULL, "'mounts':[{'destination':'/a','source':1}]", "mounts[0].source: must be a string"},
     {NULL, "'mounts':[{'destination':'/a'},{'destination':'/b','options':['rbind','idmap']}]",
      "mounts[1].options[1]: \"idmap\": idmapped mounts are not supported"},
-    {NULL, "'mounts':[{'destination':'/a','options':['tmpcopyup']}]",
-     "mounts[0].options[0]: \"tmpcopyup\": not supported by berth"},
+    /* tmpcopyup and the recursive attributes are accepted; ridmap is not */
+    {NULL, "'mounts':[{'destination':'/a','type':'tmpfs','options':['tmpcopyup','rnosuid','ridmap']}]",
+     "mounts[0].options[2]: \"ridmap\": idmapped mounts are not supported"},
     {NULL, "'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':1000,'size':1}]}]",
      "mounts[0]: idmapped mounts are not supported"},
     {NULL, "'mounts':[{'destination':'/a'},{'destination':'/b','gidMappings':[]}]",
