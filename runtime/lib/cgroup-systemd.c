@@ -19,10 +19,10 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 
 #include "cgroup-systemd.h"
+#include "sd-lazy.h"
 #include "log.h"
 
 #define SD_DEST            "org.freedesktop.systemd1"
@@ -381,7 +381,7 @@ static int bus_error(berth_error **err, const char *what, const sd_bus_error *e,
 
 static int bus_connect_address(const char *address, uint64_t timeout, sd_bus **ret)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
         int r = sd_bus_new(&bus);
         if (r >= 0)
                 r = sd_bus_set_address(bus, address);
@@ -397,6 +397,9 @@ static int bus_connect_address(const char *address, uint64_t timeout, sd_bus **r
 
 static int bus_connect(sd_bus **ret, berth_error **err)
 {
+        int lr = sd_lazy_load(err);
+        if (lr < 0)
+                return lr;
         uint64_t timeout = timeout_ms();
         const char *address = secure_getenv("BERTH_SYSTEMD_ADDRESS");
         if (address && *address) {
@@ -416,7 +419,7 @@ static int bus_connect(sd_bus **ret, berth_error **err)
                 log_debug("systemd: private socket %s: %s (trying the system bus)", PRIVATE_ADDRESS,
                           strerror(-rp));
         }
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
         int r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = sd_bus_set_method_call_timeout(bus, timeout * 1000);
@@ -508,7 +511,7 @@ static int append_props(sd_bus_message *m, const char *unit, const struct unit_p
 static int manager_call(sd_bus *bus, const char *method, sd_bus_error *e, sd_bus_message **reply,
                         const char *types, ...)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
         int r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, method);
         if (r < 0)
                 return r;
@@ -588,7 +591,7 @@ static int job_wait(sd_bus *bus, struct job_wait *w, uint64_t timeout)
 
 static void reset_failed(sd_bus *bus, const char *unit)
 {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = manager_call(bus, "ResetFailedUnit", &e, NULL, "s", unit);
         if (r < 0 && !sd_bus_error_has_name(&e, ERR_NO_SUCH_UNIT))
                 log_debug("systemd: ResetFailedUnit %s: %s", unit, e.message ? e.message : strerror(-r));
@@ -601,9 +604,9 @@ static void reset_failed(sd_bus *bus, const char *unit)
 static int stop_unit(sd_bus *bus, const char *unit, uint64_t timeout, berth_error **err)
 {
         struct job_wait w = {};
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_lazy_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *what = xasprintf("systemd: stop unit %s", unit);
         int r = job_subscribe(bus, &w, &slot);
         if (r < 0)
@@ -636,7 +639,7 @@ static int stop_unit(sd_bus *bus, const char *unit, uint64_t timeout, berth_erro
 static int unit_control_group(sd_bus *bus, const char *unit, char **ret)
 {
         _cleanup_free_ char *path = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = sd_bus_path_encode(SD_UNIT_PATH, unit, &path);
         if (r < 0)
                 return r;
@@ -693,7 +696,7 @@ static void base_props(struct unit_props *p, const struct cgroup *cg, const stru
 static int start_transient(sd_bus *bus, const char *unit, const struct unit_props *props, struct job_wait *w,
                            sd_bus_error *e)
 {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         int r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", unit, "fail");
@@ -714,14 +717,14 @@ static int start_unit(sd_bus *bus, const char *unit, const struct unit_props *pr
 {
         uint64_t timeout = timeout_ms();
         struct job_wait w = {};
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(sd_lazy_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_free_ char *what = xasprintf("systemd: start transient unit %s", unit);
         *ret_created = false;
         int r = job_subscribe(bus, &w, &slot);
         if (r < 0)
                 return berth_err(err, -r, "systemd: subscribe to JobRemoved");
         for (int attempt = 0;; attempt++) {
-                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 r = start_transient(bus, unit, props, &w, &e);
                 if (r >= 0)
                         break;
@@ -776,7 +779,7 @@ static int sd_create(struct cgroup *cg, const struct spec *spec, pid_t pid, bert
             (r = systemd_annotations_to_props(spec->annotations, spec->n_annotations, &props, err)) < 0)
                 return r;
 
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
         if ((r = bus_connect(&bus, err)) < 0)
                 return r;
         bool created;
@@ -809,8 +812,8 @@ static int sd_enter(struct cgroup *cg, pid_t pid, berth_error **err)
         _cleanup_error_ berth_error *fserr = NULL;
         if (fs.ops->enter(&fs, pid, &fserr) >= 0)
                 return 0;
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_error_ berth_error *cerr = NULL;
         int r = bus_connect(&bus, &cerr);
         if (r < 0)
@@ -826,7 +829,7 @@ static int sd_enter(struct cgroup *cg, pid_t pid, berth_error **err)
 
 static int sd_destroy(struct cgroup *cg, berth_error **err)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
         int r = bus_connect(&bus, err);
         if (r >= 0)
                 r = stop_unit(bus, cg->unit, timeout_ms(), err);
@@ -848,8 +851,8 @@ static bool method_unknown(const sd_bus_error *e)
 
 static int sd_freeze(struct cgroup *cg, bool frozen, berth_error **err)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         const char *method = frozen ? "FreezeUnit" : "ThawUnit";
         int r = bus_connect(&bus, err);
         if (r < 0)
@@ -870,8 +873,8 @@ static int sd_freeze(struct cgroup *cg, bool frozen, berth_error **err)
 
 static int sd_is_frozen(struct cgroup *cg)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL, *state = NULL;
         if (bus_connect(&bus, NULL) >= 0 && sd_bus_path_encode(SD_UNIT_PATH, cg->unit, &path) >= 0 &&
             sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "FreezerState",
@@ -885,8 +888,8 @@ static int sd_is_frozen(struct cgroup *cg)
 
 static int sd_kill_all(struct cgroup *cg, int sig, berth_error **err)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = bus_connect(&bus, err);
         if (r < 0)
                 return r;
@@ -915,9 +918,9 @@ static int sd_update(struct cgroup *cg, const struct spec_resources *resources, 
         if (r < 0)
                 return r;
         if (res.props.n > 0) {
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+                _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
                 if ((r = bus_connect(&bus, err)) < 0)
                         return r;
                 r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,

@@ -5,7 +5,6 @@
  */
 #include <inttypes.h>
 #include <limits.h>
-#include <systemd/sd-daemon.h>
 
 #include "cgroup-internal.h"
 #include "log.h"
@@ -43,7 +42,8 @@ const char *cgroup_manager_to_string(enum cgroup_manager_type t)
 enum cgroup_manager_type cgroup_default_manager(void)
 {
         /* systemd where PID 1 is systemd (/run/systemd/system exists), else cgroupfs. */
-        return sd_booted() > 0 ? CGROUP_MANAGER_SYSTEMD : CGROUP_MANAGER_CGROUPFS;
+        /* sd_booted()'s test, without loading libsystemd for it */
+        return access("/run/systemd/system/", F_OK) == 0 ? CGROUP_MANAGER_SYSTEMD : CGROUP_MANAGER_CGROUPFS;
 }
 
 static int manager_impl(enum cgroup_manager_type type, const struct cgroup_manager_impl **ret,
