@@ -22,6 +22,8 @@ static const struct {
     {"exec", cmd_exec, "run a new process in a container"},
     {"pause", cmd_pause, "freeze every process of a container"},
     {"resume", cmd_resume, "thaw a paused container"},
+    {"update", cmd_update, "change the resource limits of a container"},
+    {"events", cmd_events, "print resource statistics and OOM events"},
     {"spec", cmd_spec, "write a default config.json"},
     {"features", cmd_features, "print the features this runtime supports"},
 };
@@ -82,9 +84,10 @@ static void usage(FILE *f)
                 "  --log-format FORMAT    text or json\n"
                 "  --log-level LEVEL      error, warn, info or debug\n"
                 "  --debug                same as --log-level debug\n"
-                "  --cgroup-manager MGR   systemd, cgroupfs or disabled\n"
+                "  --cgroup-manager MGR   systemd, cgroupfs, unit or disabled\n"
                 "  --systemd-cgroup       same as --cgroup-manager systemd\n"
                 "  --rootless VALUE       accepted for compatibility\n"
+                "  --hooks-dir DIR        apply the oci-hooks(5) files of DIR (repeatable)\n"
                 "  -v, --version          print the version\n"
                 "  -h, --help             print this help\n\nSee berth(8).\n",
                 BERTH_DEFAULT_ROOT);
@@ -99,6 +102,7 @@ enum {
         OPT_CGROUP_MANAGER,
         OPT_SYSTEMD_CGROUP,
         OPT_ROOTLESS,
+        OPT_HOOKS_DIR,
 };
 
 int main(int argc, char **argv)
@@ -112,6 +116,7 @@ int main(int argc, char **argv)
             {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
             {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
             {"rootless", optional_argument, NULL, OPT_ROOTLESS},
+            {"hooks-dir", required_argument, NULL, OPT_HOOKS_DIR},
             {"version", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
             {},
@@ -157,6 +162,9 @@ int main(int argc, char **argv)
                 case OPT_SYSTEMD_CGROUP:
                         cli.rt.cgroup_manager = CGROUP_MANAGER_SYSTEMD;
                         cli.rt.cgroup_manager_set = true;
+                        break;
+                case OPT_HOOKS_DIR:
+                        cli.rt.hooks_dirs = strv_append(cli.rt.hooks_dirs, optarg);
                         break;
                 case OPT_ROOTLESS:
                         /* runc takes "--rootless VALUE" too: swallow a following true/false/auto. */

@@ -24,6 +24,7 @@ struct cgroup_manager_impl {
 extern const struct cgroup_manager_impl cgroup_manager_disabled;
 extern const struct cgroup_manager_impl cgroup_manager_cgroupfs;
 extern const struct cgroup_manager_impl cgroup_manager_systemd;
+extern const struct cgroup_manager_impl cgroup_manager_unit;
 
 /*
  * One cgroup v2 interface file write derived from linux.resources. The mapping is pure (no filesystem) so it
@@ -45,6 +46,13 @@ int cgroup_resources_to_writes(const struct spec_resources *r, struct cgroup_wri
                                berth_error **err);
 /* OCI memory.swap (memory+swap) -> memory.swap.max value: -1 max, 0 unset, else swap - limit. */
 int cgroup_memory_swap_to_v2(int64_t swap, int64_t limit, int64_t *ret, berth_error **err);
+
+/* cgroup-unit.c, pure parts: the cgroup v2 path of the "0::/path" line of /proc/self/cgroup text. */
+int cgroup_unit_parse_proc_cgroup(const char *text, char **ret, berth_error **err);
+/* berth's own cgroup -> the unit's cgroup and the unit's name: "/system.slice/berth@a.service" (or its
+ * ".../supervisor" child, where berth moves itself) -> that cgroup and "berth@a.service". A cgroup that is
+ * not a .service or .scope unit's, or a ".control" sub-cgroup, is an error saying why. */
+int cgroup_unit_split(const char *own, char **ret_base, char **ret_unit, berth_error **err);
 
 /* cgroup-fs.c: finds the cgroup v2 mount. hybrid is set when it is /sys/fs/cgroup/unified. */
 int cgroupfs_find_mountpoint(char **ret, bool *ret_hybrid, berth_error **err);

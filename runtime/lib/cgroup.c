@@ -13,6 +13,7 @@ static const char *const manager_names[_CGROUP_MANAGER_MAX] = {
     [CGROUP_MANAGER_DISABLED] = "disabled",
     [CGROUP_MANAGER_CGROUPFS] = "cgroupfs",
     [CGROUP_MANAGER_SYSTEMD] = "systemd",
+    [CGROUP_MANAGER_UNIT] = "unit",
 };
 
 /* A manager that is not part of this build has no entry; cgroup-systemd.c adds its own later. */
@@ -20,6 +21,7 @@ static const struct cgroup_manager_impl *const managers[_CGROUP_MANAGER_MAX] = {
     [CGROUP_MANAGER_DISABLED] = &cgroup_manager_disabled,
     [CGROUP_MANAGER_CGROUPFS] = &cgroup_manager_cgroupfs,
     [CGROUP_MANAGER_SYSTEMD] = &cgroup_manager_systemd,
+    [CGROUP_MANAGER_UNIT] = &cgroup_manager_unit,
 };
 
 int cgroup_manager_from_string(const char *s)

@@ -9,6 +9,8 @@
  *             that asks for limits fails with a clear message.
  *   disabled: no cgroup at all.
  *   systemd:  transient scope over D-Bus (the systemd issue).
+ *   unit:     berth runs as the main process of a delegated unit (berth@.service): the container gets the
+ *             sub-cgroup "container" of the unit's own cgroup, berth moves itself to "supervisor".
  */
 #pragma once
 
@@ -22,9 +24,10 @@ enum cgroup_manager_type {
         CGROUP_MANAGER_DISABLED = 0,
         CGROUP_MANAGER_CGROUPFS,
         CGROUP_MANAGER_SYSTEMD,
+        CGROUP_MANAGER_UNIT,
         _CGROUP_MANAGER_MAX,
 };
-int cgroup_manager_from_string(const char *s); /* "systemd", "cgroupfs", "disabled"; -1 unknown */
+int cgroup_manager_from_string(const char *s); /* "systemd", "cgroupfs", "disabled", "unit"; -1 unknown */
 const char *cgroup_manager_to_string(enum cgroup_manager_type t);
 
 struct cgroup;
@@ -49,6 +52,12 @@ struct cgroup_ops {
         /* PIDs in the cgroup (recursively). */
         int (*pids)(struct cgroup *cg, pid_t **ret, size_t *n, berth_error **err);
         int (*update)(struct cgroup *cg, const struct spec_resources *r, berth_error **err);
+        /* Optional (systemd): create() that returns before pid is in the cgroup, so the container's init
+         * sets itself up meanwhile; settle() completes it (no-op when nothing is pending). settle() must run
+         * before the process unshares a cgroup namespace, forks, runs hooks or execs, and before the
+         * container is reported created. On a settle() failure nothing of the cgroup is left. */
+        int (*create_async)(struct cgroup *cg, const struct spec *spec, pid_t pid, berth_error **err);
+        int (*settle)(struct cgroup *cg, berth_error **err);
 };
 
 struct cgroup {

@@ -7,7 +7,9 @@
 
 #include "container.h"
 #include "fs-util.h"
+#include "hooks.h"
 #include "log.h"
+#include "machine.h"
 #include "proc-util.h"
 
 void container_close(struct container *c)
@@ -65,13 +67,19 @@ static bool cgroup_has_processes(struct cgroup *cg)
         return n > 0;
 }
 
-int container_destroy(const struct berth_runtime *rt, struct container *c, berth_error **err)
+int container_destroy(const struct berth_runtime *rt, struct container *c, bool force, berth_error **err)
 {
         struct container_state *s = c->state;
         struct cgroup *cg = c->cgroup;
         _cleanup_error_ berth_error *e = NULL;
         int r;
 
+        /* poststop hooks are read before the state directory goes */
+        _cleanup_spec_ struct spec *hooks = NULL;
+        if (container_saved_hooks(c->dirfd, s, &hooks, &e) < 0) {
+                log_warn("poststop hooks of %s: %s", s->id, e->msg);
+                berth_error_freep(&e);
+        }
         _cleanup_close_ int pidfd = state_init_alive(s) ? pidfd_open_pid(s->pid) : -1;
         if (c->status == STATUS_PAUSED && cg->ops->freeze(cg, false, &e) < 0)
                 log_warn("thaw before delete: %s", e->msg);
@@ -86,6 +94,10 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, berth
                 /* Our own child when `run` created it: reap it. */
                 waitpid(s->pid, NULL, WNOHANG);
         }
+        if (machine_unregister(s->id, cg, &e) < 0) {
+                log_warn("%s", e->msg);
+                berth_error_freep(&e);
+        }
         useconds_t delay = 200;
         for (int i = 0; i < 60 && cgroup_has_processes(cg); i++) {
                 usleep(delay);
@@ -94,6 +106,27 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, berth
         if ((r = cg->ops->destroy(cg, err)) < 0)
                 return r;
         log_debug("delete %s: cgroup removed", s->id);
+        if (hooks && hooks_present(hooks, HOOK_POSTSTOP)) {
+                _cleanup_free_ char *state = state_to_oci_json(s, STATUS_STOPPED);
+                /* a failing poststop hook is a warning: delete completes */
+                if (hooks_run(hooks, HOOK_POSTSTOP, state, &e) < 0) {
+                        log_warn("%s", e->msg);
+                        berth_error_freep(&e);
+                }
+        }
+        /* plugins release what they made (veth, leases...), also for a container that died on its own */
+        _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, s->id);
+        _cleanup_plugins_ struct plugin_set *ps = NULL;
+        _cleanup_free_ char *config = NULL;
+        struct plugin_container pc;
+        if (container_plugins_open(c->dirfd, s, rt->root, state_dir, &ps, &pc, &config, &e) < 0 ||
+            plugins_call(ps, PLUGIN_DESTROY, &pc, &e) < 0) {
+                if (!force)
+                        return berth_err_plain(err, e->code,
+                                               "%s (delete --force removes the container anyway)", e->msg);
+                log_warn("%s", e->msg);
+                berth_error_freep(&e);
+        }
         r = state_dir_remove(rt->root, s->id);
         if (r < 0)
                 return berth_err(err, -r, "remove state directory %s/%s", rt->root, s->id);
@@ -107,6 +140,15 @@ int berth_state(const struct berth_runtime *rt, const char *id, char **ret_json,
         if (r < 0)
                 return r;
         *ret_json = state_to_oci_json(c.state, c.status);
+        /* what the cni plugin's ADD returned, as the member "cni" */
+        _cleanup_free_ char *cni = NULL;
+        if (read_file_at(c.dirfd, "plugins/cni/result.json", 1 << 20, &cni, NULL) >= 0) {
+                char *merged = state_json_add_member(*ret_json, "cni", cni);
+                if (merged) {
+                        free(*ret_json);
+                        *ret_json = merged;
+                }
+        }
         return 0;
 }
 
@@ -132,6 +174,32 @@ int berth_kill(const struct berth_runtime *rt, const char *id, int sig, bool all
         return container_signal_init(c.state, sig, err);
 }
 
+/* A create killed half-way left <root>/<id> without state.json: its plugins may have made things (veths,
+ * leases) already. Their destroy runs from the config copy's annotations, with no pid. */
+static void destroy_half_created(const struct berth_runtime *rt, const char *id, const char *state_dir)
+{
+        _cleanup_close_ int dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *config = NULL;
+        _cleanup_spec_ struct spec *spec = NULL;
+        if (dirfd < 0 || read_file_at(dirfd, CONFIG_FILE, 0, &config, NULL) < 0 ||
+            spec_parse(config, strlen(config), &spec, NULL) < 0)
+                return;
+        struct container_state s = {
+            .id = (char *)id,
+            .bundle = (char *)"",
+            .rootfs = spec->root_path,
+            .annotations = spec->annotations,
+            .n_annotations = spec->n_annotations,
+        };
+        _cleanup_plugins_ struct plugin_set *ps = NULL;
+        _cleanup_free_ char *config2 = NULL;
+        _cleanup_error_ berth_error *e = NULL;
+        struct plugin_container pc;
+        if (container_plugins_open(dirfd, &s, rt->root, state_dir, &ps, &pc, &config2, &e) < 0 ||
+            plugins_call(ps, PLUGIN_DESTROY, &pc, &e) < 0)
+                log_warn("delete %s: %s", id, e ? e->msg : "plugins");
+}
+
 int berth_delete(const struct berth_runtime *rt, const char *id, bool force, berth_error **err)
 {
         _cleanup_container_ struct container c = {.dirfd = -1};
@@ -142,8 +210,10 @@ int berth_delete(const struct berth_runtime *rt, const char *id, bool force, ber
                  * create that was killed half-way leaves a directory without state that --force clears. */
                 _cleanup_free_ char *path = xasprintf("%s/%s", rt->root, id);
                 struct stat st;
-                if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        destroy_half_created(rt, id, path);
                         state_dir_remove(rt->root, id);
+                }
                 return 0;
         }
         if (r < 0) {
@@ -154,7 +224,7 @@ int berth_delete(const struct berth_runtime *rt, const char *id, bool force, ber
                 return berth_err_plain(err, EBUSY,
                                        "cannot delete container %s that is not stopped: %s (use --force)", id,
                                        container_status_to_string(c.status));
-        return container_destroy(rt, &c, err);
+        return container_destroy(rt, &c, force, err);
 }
 
 static int set_frozen(const struct berth_runtime *rt, const char *id, bool frozen, berth_error **err)

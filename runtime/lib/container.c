@@ -16,9 +16,13 @@
 
 #include "container.h"
 #include "fs-util.h"
+#include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "machine.h"
 #include "namespaces.h"
+#include "notify.h"
+#include "plugins.h"
 #include "proc-util.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -173,10 +177,24 @@ static pid_t clone_init(int flags, int cgroup_fd, bool *ret_in_cgroup)
 }
 
 struct create_ctx {
+        struct plugin_set *plugins;
+        struct plugin_container *pc;
         pid_t child;    /* the process clone() returned */
         pid_t init;     /* the container init (== child unless the init forked once more) */
         int console_fd; /* connected --console-socket */
 };
+
+/* prestart (deprecated, still run) and createRuntime: runtime namespace, namespaces and mounts exist. */
+static int run_runtime_hooks(const struct spec *spec, const char *id, pid_t pid, berth_error **err)
+{
+        struct container_state st = {
+            .id = (char *)id, .bundle = spec->bundle, .rootfs = spec->rootfs, .pid = pid};
+        st.annotations = spec->annotations;
+        st.n_annotations = spec->n_annotations;
+        _cleanup_free_ char *state = state_to_oci_json(&st, STATUS_CREATING);
+        int r = hooks_run(spec, HOOK_PRESTART, state, err);
+        return r < 0 ? r : hooks_run(spec, HOOK_CREATE_RUNTIME, state, err);
+}
 
 /* Runs the parent's side of the sync steps until SYNC_CREATED. */
 static int parent_sync(int sock, const struct spec *spec, const char *id, struct create_ctx *cx,
@@ -207,6 +225,15 @@ static int parent_sync(int sock, const struct spec *spec, const char *id, struct
                         r = m.fd >= 0 ? seccomp_listener_send(spec, id, cx->init, m.fd, err)
                                       : berth_err_plain(err, EPROTO, "container init sent no seccomp fd");
                         break;
+                case SYNC_RUNTIME_HOOKS:
+                        /* plugins first (networking), then the hooks, which may rely on it */
+                        cx->pc->pid = cx->init;
+                        r = plugins_call(cx->plugins, PLUGIN_CREATE, cx->pc, err);
+                        if (r >= 0)
+                                r = run_runtime_hooks(spec, id, cx->init, err);
+                        if (r >= 0 && (r = sync_send(sock, SYNC_RUNTIME_HOOKS_DONE, cx->init, NULL, -1)) < 0)
+                                r = berth_err(err, -r, "send to container init");
+                        break;
                 case SYNC_CREATED:
                         sync_msg_clear(&m);
                         return 0;
@@ -222,6 +249,21 @@ static int parent_sync(int sock, const struct spec *spec, const char *id, struct
                 if (r < 0)
                         return r;
         }
+}
+
+/* A create that fails once the init exists continues the lifecycle at delete (runtime spec, lifecycle step
+ * 12): the container is destroyed, then the poststop hooks run; their failure is a warning. */
+static void run_poststop_after_failed_create(const struct spec *spec, const char *id)
+{
+        if (!hooks_present(spec, HOOK_POSTSTOP))
+                return;
+        struct container_state st = {.id = (char *)id, .bundle = spec->bundle, .rootfs = spec->rootfs};
+        st.annotations = spec->annotations;
+        st.n_annotations = spec->n_annotations;
+        _cleanup_free_ char *state = state_to_oci_json(&st, STATUS_STOPPED);
+        _cleanup_error_ berth_error *e = NULL;
+        if (hooks_run(spec, HOOK_POSTSTOP, state, &e) < 0)
+                log_warn("%s", e->msg);
 }
 
 static void kill_and_reap(struct create_ctx *cx)
@@ -248,6 +290,29 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 return r;
         if ((r = validate_for_create(spec, o, err)) < 0)
                 return r;
+        if (rt->hooks_dirs && (r = hooks_dirs_apply(spec, rt->hooks_dirs, err)) < 0)
+                return r;
+        _cleanup_plugins_ struct plugin_set *plugins = NULL;
+        if ((r = plugins_open(spec->annotations, spec->n_annotations, &plugins, err)) < 0)
+                return r;
+        _cleanup_free_ char *state_root_dir = xasprintf("%s/%s", rt->root, id);
+        _cleanup_free_ char *config_text = NULL;
+        struct plugin_container pc = {
+            .id = id,
+            .bundle = spec->bundle,
+            .rootfs = spec->rootfs,
+            .state_root = rt->root,
+            .annotations = spec->annotations,
+            .n_annotations = spec->n_annotations,
+        };
+        if (plugins_any(plugins)) {
+                _cleanup_free_ char *cp = xasprintf("%s/config.json", spec->bundle);
+                if ((r = read_file(cp, 0, &config_text, NULL)) < 0)
+                        return berth_err(err, -r, "read %s", cp);
+                pc.config_json = config_text;
+                if ((r = plugins_call(plugins, PLUGIN_VALIDATE, &pc, err)) < 0)
+                        return r;
+        }
 
         _cleanup_cgroup_ struct cgroup *cg = NULL;
         if ((r = cgroup_new((enum cgroup_manager_type)rt->cgroup_manager, id, spec, &cg, err)) < 0)
@@ -266,10 +331,15 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         _cleanup_close_ int dirfd = state_dir_create(rt->root, id, err);
         if (dirfd < 0)
                 return dirfd;
-        struct create_ctx cx = {.child = -1, .init = -1, .console_fd = console_fd};
-        bool cgroup_made = false;
+        struct create_ctx cx = {
+            .plugins = plugins, .pc = &pc, .child = -1, .init = -1, .console_fd = console_fd};
+        pc.state_dir = state_root_dir;
+        for (int t = 0; t < _NS_TYPE_MAX; t++)
+                pc.has_ns[t] = plan.create[t] || plan.join_fd[t] >= 0;
+        bool cgroup_made = false, machine_registered = false;
         _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1;
-        _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL;
+        _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
+                            *state_dir = NULL;
         int sync[2] = {-1, -1};
 
         /* World-writable (not subject to the umask): an init that is not host root (user namespace,
@@ -292,6 +362,11 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 goto fail;
         }
         log_debug("create %s: state dir ready", id);
+        if ((r = hooks_save(dirfd, spec, err)) < 0 || (r = plugins_save(dirfd, plugins, err)) < 0)
+                goto fail;
+        state_dir = xasprintf("%s/%s", rt->root, id);
+        if ((r = notify_prepare(spec, state_dir, &env, err)) < 0)
+                goto fail;
         if ((r = sync_pair(sync, err)) < 0)
                 goto fail;
         if ((r = prepare_parent_namespaces(spec, &plan, err)) < 0)
@@ -334,6 +409,8 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                     .n_fds = o->preserve_fds + listen,
                     .env = env,
                     .id = id,
+                    .plugins = plugins,
+                    .plugin_c = &pc,
                 };
                 container_init(&a);
         }
@@ -378,6 +455,9 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         };
         if ((r = state_write(dirfd, &st, err)) < 0)
                 goto fail;
+        if ((r = machine_register(spec, id, cx.init, cg, err)) < 0)
+                goto fail;
+        machine_registered = r > 0;
         if (o->pid_file && (r = pid_file_write(o->pid_file, cx.init, err)) < 0)
                 goto fail;
         close(sync[0]);
@@ -391,17 +471,146 @@ fail:
         if (sync[1] >= 0)
                 close(sync[1]);
         kill_and_reap(&cx);
+        pc.pid = 0; /* gone: a plugin's destroy must not look at a pid that may be reused */
+        if (machine_registered)
+                machine_unregister(id, cg, NULL);
+        if (plugins_any(plugins)) {
+                /* destroy is idempotent and also runs for a create that failed half-way */
+                _cleanup_error_ berth_error *e2 = NULL;
+                if (plugins_call(plugins, PLUGIN_DESTROY, &pc, &e2) < 0)
+                        log_warn("%s", e2->msg);
+        }
         if (cgroup_made) {
                 _cleanup_error_ berth_error *e2 = NULL;
                 if (cg->ops->destroy(cg, &e2) < 0)
                         log_warn("%s", e2->msg);
         }
+        if (cx.child > 0)
+                run_poststop_after_failed_create(spec, id);
         state_dir_remove(rt->root, id);
         return r;
 }
 
-int container_start(int dirfd, struct container_state *s, berth_error **err)
+int container_saved_hooks(int dirfd, const struct container_state *s, struct spec **ret, berth_error **err)
 {
+        *ret = NULL;
+        if (faccessat(dirfd, "hooks.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        struct spec *spec = xmalloc0(sizeof(*spec));
+        spec->bundle = xstrdup(s->bundle);
+        spec->rootfs = xstrdup(s->rootfs);
+        int r = hooks_load(dirfd, spec, err);
+        if (r < 0) {
+                spec_free(spec);
+                return r;
+        }
+        *ret = spec;
+        return 0;
+}
+
+int container_plugins_open(int dirfd, const struct container_state *s, const char *root,
+                           const char *state_dir, struct plugin_set **ret, struct plugin_container *pc,
+                           char **ret_config, berth_error **err)
+{
+        *ret = NULL;
+        *ret_config = NULL;
+        int r = plugins_open_saved(dirfd, s->annotations, s->n_annotations, ret, err);
+        if (r < 0 || !*ret)
+                return r;
+        *pc = (struct plugin_container){
+            .id = s->id,
+            .bundle = s->bundle,
+            .rootfs = s->rootfs,
+            .pid = state_init_alive(s) ? s->pid : 0,
+            .state_dir = state_dir,
+            .state_root = root,
+            .annotations = s->annotations,
+            .n_annotations = s->n_annotations,
+        };
+        if (read_file_at(dirfd, CONFIG_FILE, 0, ret_config, NULL) >= 0)
+                pc->config_json = *ret_config;
+        if (pc->pid > 0) {
+                int mask = ns_differing_mask(pc->pid, NULL);
+                for (int t = 0; t < _NS_TYPE_MAX; t++)
+                        pc->has_ns[t] = mask > 0 && (mask & ns_type_clone_flag(t));
+        }
+        return 0;
+}
+
+/* The plugins' "started" callbacks, after poststart. */
+static int run_plugins_started(int dirfd, const struct container_state *s, const char *state_dir,
+                               berth_error **err)
+{
+        _cleanup_free_ char *root = xstrdup(state_dir);
+        char *slash = strrchr(root, '/');
+        if (slash)
+                *slash = 0;
+        _cleanup_plugins_ struct plugin_set *ps = NULL;
+        _cleanup_free_ char *config = NULL;
+        struct plugin_container pc;
+        int r = container_plugins_open(dirfd, s, root, state_dir, &ps, &pc, &config, err);
+        if (r < 0 || !ps)
+                return r;
+        r = plugins_call(ps, PLUGIN_STARTED, &pc, err);
+        if (r < 0)
+                container_signal_init(s, SIGKILL, NULL);
+        return r;
+}
+
+/* poststart: after the user process started, before start returns; a failure stops the container. */
+static int run_poststart(int dirfd, struct container_state *s, berth_error **err)
+{
+        _cleanup_spec_ struct spec *hooks = NULL;
+        int r = container_saved_hooks(dirfd, s, &hooks, err);
+        if (r < 0 || !hooks || !hooks_present(hooks, HOOK_POSTSTART))
+                return r;
+        _cleanup_free_ char *state = state_to_oci_json(s, STATUS_RUNNING);
+        r = hooks_run(hooks, HOOK_POSTSTART, state, err);
+        if (r < 0)
+                container_signal_init(s, SIGKILL, NULL);
+        return r;
+}
+
+/* After the "0": the init keeps its end of the exec fifo open until execve closes it. EOF alone means the
+ * user process runs; text before it is why the init failed once released (a startContainer hook, a plugin,
+ * the exec). No timeout: a hook's own timeout bounds it, and the init's death closes the fifo. */
+static int wait_init_exec(int fifo, bool *ret_init_failed, berth_error **err)
+{
+        char msg[4096];
+        size_t len = 0;
+        for (;;) {
+                struct pollfd p = {.fd = fifo, .events = POLLIN};
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return berth_err(err, errno, "wait for container init");
+                }
+                char buf[512];
+                ssize_t n = read(fifo, buf, sizeof(buf));
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n <= 0)
+                        break;
+                size_t k = MIN((size_t)n, sizeof(msg) - 1 - len);
+                memcpy(msg + len, buf, k);
+                len += k;
+        }
+        if (len == 0)
+                return 0;
+        msg[len] = 0;
+        *ret_init_failed = true;
+        return berth_err_plain(err, EIO, "%s", msg);
+}
+
+static int container_start_full(int dirfd, struct container_state *s, const char *state_dir,
+                                int *ret_notify_fd, bool *ret_init_failed, berth_error **err)
+{
+        *ret_notify_fd = -1;
+        *ret_init_failed = false;
+        /* the notify socket exists before the process can say anything */
+        _cleanup_close_ int notify_fd = notify_listen(state_dir, err);
+        if (notify_fd < 0 && err && *err)
+                return berth_error_rc(*err);
         _cleanup_close_ int fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fifo < 0)
                 return berth_err(err, errno, "open exec fifo");
@@ -426,7 +635,21 @@ int container_start(int dirfd, struct container_state *s, berth_error **err)
         /* The status is derived: no fifo and a live init means running. */
         if (unlinkat(dirfd, EXEC_FIFO, 0) < 0)
                 return berth_err(err, errno, "remove exec fifo");
+        int r = wait_init_exec(fifo, ret_init_failed, err);
+        if (r < 0)
+                return r;
+        r = run_poststart(dirfd, s, err);
+        if (r < 0 || (r = run_plugins_started(dirfd, s, state_dir, err)) < 0)
+                return r;
+        *ret_notify_fd = TAKE_FD(notify_fd);
         return 0;
+}
+
+int container_start(int dirfd, struct container_state *s, const char *state_dir, int *ret_notify_fd,
+                    berth_error **err)
+{
+        bool init_failed = false;
+        return container_start_full(dirfd, s, state_dir, ret_notify_fd, &init_failed, err);
 }
 
 int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
@@ -451,12 +674,29 @@ int berth_start(const struct berth_runtime *rt, const char *id, berth_error **er
                 return berth_err_plain(err, EINVAL,
                                        "cannot start a container that is %s (only a created one)",
                                        container_status_to_string(c.status));
-        return container_start(c.dirfd, c.state, err);
+        _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, id);
+        _cleanup_close_ int notify_fd = -1;
+        bool init_failed = false;
+        r = container_start_full(c.dirfd, c.state, state_dir, &notify_fd, &init_failed, err);
+        if (r < 0 && init_failed) {
+                /* a startContainer hook (or the exec) failed: destroyed, as when create fails */
+                _cleanup_error_ berth_error *e2 = NULL;
+                if (container_destroy(rt, &c, true, &e2) < 0)
+                        log_warn("%s", e2->msg);
+        }
+        if (r < 0 || notify_fd < 0)
+                return r;
+        /* Type=notify: start returns once the container said READY=1 and systemd has read it. Unlocked
+         * meanwhile: state, kill and delete must not wait for the container to become ready. */
+        close(TAKE_FD(c.dirfd));
+        _cleanup_close_ int pidfd = pidfd_open_pid(c.state->pid);
+        return notify_wait_ready(notify_fd, pidfd, c.state->pid, -1, err);
 }
 
 /* Forwards the signals a foreground `run` receives to the container init, until it exits. */
-int container_wait_forward(pid_t pid, int *exit_status, berth_error **err)
+int container_wait_forward(pid_t pid, int notify_fd, int *exit_status, berth_error **err)
 {
+        bool ready = false;
         static const int fwd[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
                                   SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
         sigset_t mask;
@@ -469,23 +709,46 @@ int container_wait_forward(pid_t pid, int *exit_status, berth_error **err)
         if (pidfd < 0)
                 return berth_err(err, -pidfd, "pidfd_open %d", pid);
         for (;;) {
-                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-                int n = poll(p, sfd >= 0 ? 2 : 1, -1);
+                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = notify_fd, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN}};
+                int n = poll(p, 3, -1);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         return berth_err(err, errno, "poll");
+                /* before the exit check: what the container said just before it exited still goes on */
+                if (p[1].revents) {
+                        _cleanup_error_ berth_error *e = NULL;
+                        bool was_ready = ready;
+                        if (notify_forward(notify_fd, pid, &ready, &e) < 0)
+                                log_warn("%s", e->msg);
+                        /* systemd must have READY=1 before anything else can happen to us */
+                        if (ready && !was_ready && notify_barrier(&e) < 0)
+                                log_warn("%s", e ? e->msg : "notify barrier failed");
+                }
                 if (p[0].revents)
                         break;
                 struct signalfd_siginfo si;
-                if (sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si))
+                if (p[2].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
                         pidfd_signal(pidfd, (int)si.ssi_signo);
+        }
+        if (notify_fd >= 0) {
+                /* before the init is reaped: systemd must see our exit status, which is the container's */
+                _cleanup_error_ berth_error *e = NULL;
+                if (notify_init_exited(pid, &e) < 0)
+                        log_warn("%s", e->msg);
         }
         int ws;
         while (waitpid(pid, &ws, 0) < 0) {
                 if (errno != EINTR)
                         return berth_err(err, errno, "waitpid %d", pid);
         }
+        /* A signal that came with the exit was not read (systemctl stop signals the init and us at once):
+         * unblocked, it would end berth before the container is deleted. */
+        const struct timespec zero = {0, 0};
+        while (sigtimedwait(&mask, NULL, &zero) > 0)
+                ;
         sigprocmask(SIG_UNBLOCK, &mask, NULL);
         *exit_status = exit_status_from_wait(ws);
         return 0;
@@ -501,7 +764,10 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
                 return r;
         _cleanup_close_ int dirfd = raw_dirfd;
         _cleanup_state_ struct container_state *st = NULL;
-        if ((r = state_read(dirfd, id, &st, err)) < 0 || (r = container_start(dirfd, st, err)) < 0) {
+        _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, id);
+        _cleanup_close_ int notify_fd = -1;
+        if ((r = state_read(dirfd, id, &st, err)) < 0 ||
+            (r = container_start(dirfd, st, state_dir, &notify_fd, err)) < 0) {
                 close(TAKE_FD(dirfd));
                 _cleanup_error_ berth_error *e2 = NULL;
                 berth_delete(rt, id, true, &e2);
@@ -509,11 +775,17 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
         }
         log_debug("run %s: started", id);
         *exit_status = 0;
-        if (detach)
-                return 0;
+        if (detach) {
+                if (notify_fd < 0)
+                        return 0;
+                /* unlocked while waiting for READY=1, as in berth_start() */
+                close(TAKE_FD(dirfd));
+                _cleanup_close_ int pidfd = pidfd_open_pid(pid);
+                return notify_wait_ready(notify_fd, pidfd, pid, -1, err);
+        }
         /* Let other commands (state, kill, exec) in while the container runs. */
         close(TAKE_FD(dirfd));
-        r = container_wait_forward(pid, exit_status, err);
+        r = container_wait_forward(pid, notify_fd, exit_status, err);
         log_debug("run %s: exited", id);
         _cleanup_error_ berth_error *e2 = NULL;
         if (berth_delete(rt, id, true, &e2) < 0 && r >= 0) {

@@ -4,6 +4,7 @@
 
 #include "berth/berth.h"
 #include "cgroup.h"
+#include "plugins.h"
 #include "state.h"
 
 /* An existing container, its state directory locked. */
@@ -19,8 +20,9 @@ void container_close(struct container *c);
 /* Opens, locks and reads the container; status derived fresh. */
 int container_load(const struct berth_runtime *rt, const char *id, struct container *c, berth_error **err);
 /* Stops every process of the container (SIGKILL), waits for the init to be gone, removes the cgroup and the
- * state directory. The caller holds the lock (c->dirfd). */
-int container_destroy(const struct berth_runtime *rt, struct container *c, berth_error **err);
+ * state directory. The caller holds the lock (c->dirfd). force: a plugin that cannot be loaded or fails to
+ * destroy is a warning instead of an error that keeps the container. */
+int container_destroy(const struct berth_runtime *rt, struct container *c, bool force, berth_error **err);
 /* Signals the init through a pidfd (never a reused pid). -ESRCH when it is gone. */
 int container_signal_init(const struct container_state *s, int sig, berth_error **err);
 
@@ -28,7 +30,18 @@ int container_signal_init(const struct container_state *s, int sig, berth_error 
  * directory (the caller closes it). */
 int container_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
                      pid_t *ret_pid, int *ret_dirfd, berth_error **err);
-/* Waits for pid (a child of ours, or an orphan we reap as subreaper), forwarding the usual signals to it. */
-int container_wait_forward(pid_t pid, int *exit_status, berth_error **err);
+/* Waits for pid (a child of ours, or an orphan we reap as subreaper), forwarding the usual signals to it and,
+ * when notify_fd >= 0, the container's sd_notify messages to systemd. */
+int container_wait_forward(pid_t pid, int notify_fd, int *exit_status, berth_error **err);
+/* The hooks saved at create time (hooks.json), into a spec that has only what hooks need; NULL when the
+ * container has none. */
+int container_saved_hooks(int dirfd, const struct container_state *s, struct spec **ret, berth_error **err);
+/* Opens the plugins a container selected (its recorded annotations) and fills what they see of it; *ret is
+ * NULL when it selected none. pc's strings point into s, state_dir, root and *ret_config (caller frees). */
+int container_plugins_open(int dirfd, const struct container_state *s, const char *root,
+                           const char *state_dir, struct plugin_set **ret, struct plugin_container *pc,
+                           char **ret_config, berth_error **err);
 /* Releases a created container's init (the exec fifo handshake); removing the fifo marks it started. */
-int container_start(int dirfd, struct container_state *s, berth_error **err);
+/* When the sd_notify proxy is in use, *ret_notify_fd gets its socket (bound before the release), else -1. */
+int container_start(int dirfd, struct container_state *s, const char *state_dir, int *ret_notify_fd,
+                    berth_error **err);

@@ -117,7 +117,7 @@ fail:
 
 /* The exec'd process, after it joined the container's namespaces (and forked into its pid namespace). */
 static int exec_child(const struct spec *spec, const struct spec_process *p, int sock, unsigned n_fds,
-                      berth_error **err)
+                      struct plugin_set *plugins, const struct plugin_container *pc, berth_error **err)
 {
         int r;
         const struct spec_linux *l = spec->linux;
@@ -150,6 +150,9 @@ static int exec_child(const struct spec *spec, const struct spec_process *p, int
                 return r;
         if ((r = init_pass_fds(n_fds, err)) < 0)
                 return r;
+        /* the container's confinements (Landlock...) cover this process too */
+        if (plugins_any(plugins) && (r = plugins_call(plugins, PLUGIN_SETUP_CONTAINER, pc, err)) < 0)
+                return r;
         if (sc && !early && (r = seccomp_apply(sc, &notify_fd, err)) < 0)
                 return r;
         /* On success the sync socket closes with execve (O_CLOEXEC): that is the parent's signal. */
@@ -158,7 +161,8 @@ static int exec_child(const struct spec *spec, const struct spec_process *p, int
 }
 
 _noreturn_ static void exec_intermediate(const struct spec *spec, const struct spec_process *p, int pidfd,
-                                         int ns_mask, int sock, unsigned n_fds)
+                                         int ns_mask, int sock, unsigned n_fds, struct plugin_set *plugins,
+                                         const struct plugin_container *pc)
 {
         _cleanup_error_ berth_error *err = NULL;
         struct sync_msg m = {.fd = -1};
@@ -175,7 +179,7 @@ _noreturn_ static void exec_intermediate(const struct spec *spec, const struct s
                 goto fail;
         }
         if (pid == 0) {
-                exec_child(spec, p, sock, n_fds, &err);
+                exec_child(spec, p, sock, n_fds, plugins, pc, &err);
                 goto fail;
         }
         sync_send(sock, SYNC_INIT_PID, pid, NULL, -1);
@@ -219,6 +223,13 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         _cleanup_close_ int console_fd = -1;
         if (p->terminal && (console_fd = console_socket_connect(o->console_socket, err)) < 0)
                 return console_fd;
+        /* plugins: opened before the fork, their setup_container runs in the exec'd process */
+        _cleanup_plugins_ struct plugin_set *plugins = NULL;
+        _cleanup_free_ char *plugin_config = NULL, *state_dir = xasprintf("%s/%s", rt->root, id);
+        struct plugin_container pc = {0};
+        if ((r = container_plugins_open(c.dirfd, c.state, rt->root, state_dir, &plugins, &pc, &plugin_config,
+                                        err)) < 0)
+                return r;
         int sync[2];
         if ((r = sync_pair(sync, err)) < 0)
                 return r;
@@ -235,7 +246,7 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         }
         if (child == 0) {
                 close(sync[0]);
-                exec_intermediate(spec, p, pidfd, ns_mask, sync[1], o->preserve_fds);
+                exec_intermediate(spec, p, pidfd, ns_mask, sync[1], o->preserve_fds, plugins, &pc);
         }
         close(sync[1]);
 
@@ -279,7 +290,7 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         *exit_status = 0;
         if (o->detach)
                 return 0;
-        return container_wait_forward(pid, exit_status, err);
+        return container_wait_forward(pid, -1, exit_status, err);
 
 fail:
         if (pid > 0) {

@@ -10,12 +10,14 @@
 #include <linux/keyctl.h>
 
 #include "caps.h"
+#include "hooks.h"
 #include "init.h"
 #include "log.h"
 #include "path.h"
 #include "procattr.h"
 #include "rootfs.h"
 #include "seccomp.h"
+#include "state.h"
 #include "sync.h"
 #include "terminal.h"
 
@@ -139,7 +141,58 @@ static int init_unshare(const struct init_args *a, berth_error **err)
         _exit(0);
 }
 
-static int init_setup(const struct init_args *a, berth_error **err)
+/* The write end of the exec fifo once `start` released the init (-1 before). */
+static int exec_fifo_wfd = -1;
+
+/* The state document hooks get: the init's host pid comes from the parent (this process may not know it). */
+static char *init_state_json(const struct init_args *a, pid_t host_pid, enum container_status status)
+{
+        struct container_state st = {
+            .id = (char *)a->id,
+            .bundle = a->spec->bundle,
+            .rootfs = a->spec->rootfs,
+            .pid = host_pid,
+            .annotations = a->spec->annotations,
+            .n_annotations = a->spec->n_annotations,
+        };
+        return state_to_oci_json(&st, status);
+}
+
+/* prestart and createRuntime hooks run in the parent (runtime namespace) while the init waits; then the
+ * createContainer hooks run here, in the container's namespaces, before pivot_root. */
+static int init_hooks_before_pivot(const struct init_args *a, berth_error **err)
+{
+        const struct spec *spec = a->spec;
+        int r;
+        if (hooks_present(spec, HOOK_PRESTART) || hooks_present(spec, HOOK_CREATE_RUNTIME) ||
+            plugins_any(a->plugins)) {
+                struct sync_msg m = {.fd = -1};
+                if ((r = sync_send(a->sync_fd, SYNC_RUNTIME_HOOKS, 0, NULL, -1)) < 0)
+                        return berth_err(err, -r, "report runtime hooks");
+                r = sync_expect(a->sync_fd, SYNC_RUNTIME_HOOKS_DONE, &m, err);
+                sync_msg_clear(&m);
+                if (r < 0)
+                        return r;
+        }
+        if (!hooks_present(spec, HOOK_CREATE_CONTAINER))
+                return 0;
+        _cleanup_free_ char *state = init_state_json(a, a->host_pid, STATUS_CREATING);
+        return hooks_run(spec, HOOK_CREATE_CONTAINER, state, err);
+}
+
+/* Our pid as the host sees it: before pivot_root, /proc is still the runtime's procfs, whose "self" link
+ * names us in the runtime's pid namespace. */
+static pid_t host_pid_before_pivot(void)
+{
+        char buf[32];
+        ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        return (pid_t)atol(buf);
+}
+
+static int init_setup(struct init_args *a, berth_error **err)
 {
         const struct spec *spec = a->spec;
         const struct spec_process *p = spec->process;
@@ -179,6 +232,11 @@ static int init_setup(const struct init_args *a, berth_error **err)
                 return r;
 
         log_debug("init: mounts done");
+        if (hooks_present(spec, HOOK_CREATE_CONTAINER) || hooks_present(spec, HOOK_START_CONTAINER) ||
+            plugins_any(a->plugins))
+                a->host_pid = host_pid_before_pivot();
+        if ((r = init_hooks_before_pivot(a, err)) < 0)
+                return r;
         _cleanup_close_ int slave = -1;
         if (p->terminal) {
                 _cleanup_close_ int rootfd = open(spec->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -239,6 +297,7 @@ static int init_setup(const struct init_args *a, berth_error **err)
         if (r < 0)
                 return berth_err(err, -r, "report creation");
         close(a->sync_fd);
+        a->sync_fd = -1; /* its number is reused below: container_init must not take it for the channel */
 
         /* Wait for `berth start`: the open blocks until start opens the fifo for reading. */
         char fifo[64];
@@ -248,8 +307,20 @@ static int init_setup(const struct init_args *a, berth_error **err)
                 return berth_err(err, errno, "open exec fifo");
         if (write(wfd, "0", 1) != 1)
                 return berth_err(err, errno, "write exec fifo");
-        close(wfd);
+        /* The write end stays open until execve closes it (O_CLOEXEC): `start` waits for that EOF, and reads
+         * there why the init failed (a startContainer hook, a plugin, the exec; see container_init). */
+        exec_fifo_wfd = wfd;
         close(a->fifo_fd);
+
+        if (hooks_present(spec, HOOK_START_CONTAINER)) {
+                _cleanup_free_ char *state = init_state_json(a, a->host_pid, STATUS_CREATED);
+                if ((r = hooks_run(spec, HOOK_START_CONTAINER, state, err)) < 0)
+                        return r;
+        }
+        /* plugins last, just before the user process (Landlock and the like) */
+        if (plugins_any(a->plugins) &&
+            (r = plugins_call(a->plugins, PLUGIN_SETUP_CONTAINER, a->plugin_c, err)) < 0)
+                return r;
 
         if (sc && !early) {
                 int notify_fd = -1;
@@ -292,7 +363,7 @@ static void close_inherited_fds(const struct init_args *a)
         close_range(first, ~0U, 0);
 }
 
-void container_init(const struct init_args *a)
+void container_init(struct init_args *a)
 {
         _cleanup_error_ berth_error *err = NULL;
         close_inherited_fds(a);
@@ -300,9 +371,15 @@ void container_init(const struct init_args *a)
          */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         init_setup(a, &err);
-        /* Before SYNC_CREATED the parent is listening; afterwards only stderr is left. */
-        if (fcntl(a->sync_fd, F_GETFD) >= 0)
+        /* Before SYNC_CREATED the parent is listening; after `start` released us, `start` reads the exec
+         * fifo; in between only stderr is left. */
+        if (a->sync_fd >= 0 && fcntl(a->sync_fd, F_GETFD) >= 0)
                 sync_send_error(a->sync_fd, err);
+        if (exec_fifo_wfd >= 0) {
+                const char *msg = err && err->msg ? err->msg : "container init failed";
+                ssize_t n = write(exec_fifo_wfd, msg, strlen(msg));
+                (void)n;
+        }
         fprintf(stderr, "berth: %s\n", err && err->msg ? err->msg : "container init failed");
         _exit(127);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "namespaces.h"
+#include "plugins.h"
 #include "spec.h"
 
 struct init_args {
@@ -18,9 +19,12 @@ struct init_args {
         unsigned n_fds; /* fds 3 .. 3+n_fds-1 are passed to the process (--preserve-fds + LISTEN_FDS) */
         char **env;     /* the process environment (process.env + LISTEN_FDS/LISTEN_PID) */
         const char *id;
+        pid_t host_pid;             /* the init's pid on the host, for the hooks' state (set once known) */
+        struct plugin_set *plugins; /* selected plugins (NULL: none) */
+        const struct plugin_container *plugin_c; /* what they see of the container */
 };
 
-_noreturn_ void container_init(const struct init_args *a);
+_noreturn_ void container_init(struct init_args *a);
 
 /* Shared with exec. The order is: init_apply_attrs (rlimits, oom_score_adj, scheduler, io priority,
  * personality, session keyring), then seccomp if it must load early (no noNewPrivileges: loading needs

@@ -483,14 +483,10 @@ static int parse_network(JsonObject *ro, const char *rpath, struct spec_resource
         return 0;
 }
 
-static int parse_resources(JsonObject *lo, struct spec_linux *l, berth_error **err)
+/* The members of a linux.resources object; p names it in messages ("linux.resources", or "" alone). */
+static int parse_resources_object(JsonObject *o, const char *p, struct spec_resources *res, berth_error **err)
 {
-        JsonObject *o = NULL;
-        int r = sj_object(lo, "linux", "resources", &o, err);
-        if (r <= 0)
-                return r;
-        const char *p = "linux.resources";
-        struct spec_resources *res = &l->resources;
+        int r;
         res->present = true;
         if ((r = parse_device_cgroup(o, p, res, err)) < 0 || (r = parse_memory(o, p, res, err)) < 0 ||
             (r = parse_cpu(o, p, res, err)) < 0)
@@ -500,9 +496,9 @@ static int parse_resources(JsonObject *lo, struct spec_linux *l, berth_error **e
         if ((r = sj_object(o, p, "pids", &po, err)) < 0)
                 return r;
         if (r > 0) {
+                _cleanup_free_ char *pp = sj_path(p, "pids");
                 int64_t limit = 0;
-                if ((r = sj_int64(po, "linux.resources.pids", "limit", INT64_MIN, INT64_MAX, &limit, err)) <
-                    0)
+                if ((r = sj_int64(po, pp, "limit", INT64_MIN, INT64_MAX, &limit, err)) < 0)
                         return r;
                 res->pids.has_limit = r > 0;
                 res->pids.limit = limit;
@@ -514,6 +510,39 @@ static int parse_resources(JsonObject *lo, struct spec_linux *l, berth_error **e
                 return r;
         /* "rdma" is accepted and ignored: the features document says rdma: false. */
         return 0;
+}
+
+static int parse_resources(JsonObject *lo, struct spec_linux *l, berth_error **err)
+{
+        JsonObject *o = NULL;
+        int r = sj_object(lo, "linux", "resources", &o, err);
+        if (r <= 0)
+                return r;
+        return parse_resources_object(o, "linux.resources", &l->resources, err);
+}
+
+int spec_parse_resources(const char *json, size_t len, struct spec_resources *ret, berth_error **err)
+{
+        *ret = (struct spec_resources){};
+        _cleanup_json_parser_ JsonParser *parser = json_parser_new();
+        GError *gerr = NULL;
+        if (len > G_MAXSSIZE)
+                return berth_err(err, EFBIG, "invalid JSON");
+        if (!json_parser_load_from_data(parser, json, (gssize)len, &gerr)) {
+                const char *m = gerr->message;
+                if (startswith(m, "<data>:"))
+                        m += strlen("<data>:");
+                int rc = berth_err(err, 0, "invalid JSON: %s", m);
+                g_error_free(gerr);
+                return rc;
+        }
+        JsonNode *root = json_parser_get_root(parser);
+        if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+                return berth_err(err, 0, "invalid JSON: the document must be a linux.resources object");
+        int r = parse_resources_object(json_node_get_object(root), "", ret, err);
+        if (r < 0)
+                spec_resources_done(ret);
+        return r;
 }
 
 /* ---- seccomp ----------------------------------------------------------------------------------------- */
@@ -675,21 +704,8 @@ int spec_parse_linux(JsonObject *lo, struct spec *s, berth_error **err)
         return 0;
 }
 
-void spec_linux_free(struct spec_linux *l)
+void spec_resources_done(struct spec_resources *res)
 {
-        if (!l)
-                return;
-        for (size_t i = 0; i < l->n_namespaces; i++)
-                free(l->namespaces[i].path);
-        free(l->namespaces);
-        free(l->uid_mappings);
-        free(l->gid_mappings);
-        for (size_t i = 0; i < l->n_devices; i++)
-                free(l->devices[i].path);
-        free(l->devices);
-        free(l->cgroups_path);
-
-        struct spec_resources *res = &l->resources;
         for (size_t i = 0; i < res->n_devices; i++)
                 free(res->devices[i].access);
         free(res->devices);
@@ -704,6 +720,24 @@ void spec_linux_free(struct spec_linux *l)
                 free(res->hugepage_limits[i].page_size);
         free(res->hugepage_limits);
         spec_kv_free(res->unified, res->n_unified);
+        *res = (struct spec_resources){};
+}
+
+void spec_linux_free(struct spec_linux *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n_namespaces; i++)
+                free(l->namespaces[i].path);
+        free(l->namespaces);
+        free(l->uid_mappings);
+        free(l->gid_mappings);
+        for (size_t i = 0; i < l->n_devices; i++)
+                free(l->devices[i].path);
+        free(l->devices);
+        free(l->cgroups_path);
+
+        spec_resources_done(&l->resources);
 
         free(l->rootfs_propagation);
         spec_kv_free(l->sysctl, l->n_sysctl);

@@ -363,6 +363,11 @@ static inline void spec_freep(struct spec **s)
 }
 #define _cleanup_spec_ _cleanup_(spec_freep)
 
+/* Parses a linux.resources object alone (`update --resources`); messages name members from the object
+ * ("memory.limit: must be an integer"). *ret is filled even when empty; free with spec_resources_done(). */
+int spec_parse_resources(const char *json, size_t len, struct spec_resources *ret, berth_error **err);
+void spec_resources_done(struct spec_resources *r);
+
 /* Finds an annotation's value, or NULL. */
 const char *spec_annotation(const struct spec *s, const char *key);
 /* The namespace entry of a type, or NULL if the config does not list it. */

@@ -273,6 +273,26 @@ char *state_to_oci_json(const struct container_state *s, enum container_status s
         return r;
 }
 
+char *state_json_add_member(const char *doc, const char *name, const char *value_json)
+{
+        g_autoptr(JsonParser) pd = json_parser_new();
+        g_autoptr(JsonParser) pv = json_parser_new();
+        if (!json_parser_load_from_data(pd, doc, -1, NULL) ||
+            !json_parser_load_from_data(pv, value_json, -1, NULL))
+                return NULL;
+        JsonNode *root = json_parser_get_root(pd);
+        JsonNode *value = json_parser_get_root(pv);
+        if (!root || !value || !JSON_NODE_HOLDS_OBJECT(root))
+                return NULL;
+        json_object_set_member(json_node_get_object(root), name, json_node_copy(value));
+        g_autoptr(JsonGenerator) g = json_generator_new();
+        json_generator_set_pretty(g, TRUE);
+        json_generator_set_indent(g, 2);
+        json_generator_set_root(g, root);
+        g_autofree gchar *txt = json_generator_to_data(g, NULL);
+        return xstrdup(txt);
+}
+
 unsigned long long proc_start_time(pid_t pid)
 {
         char path[64];

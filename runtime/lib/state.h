@@ -65,6 +65,9 @@ int state_from_json(const char *json, struct container_state **ret, berth_error 
 /* The OCI state document for a given status. */
 char *state_to_oci_json(const struct container_state *s, enum container_status status);
 
+/* The JSON object document with one more member whose value is the JSON text value_json; NULL when either
+ * does not parse. */
+char *state_json_add_member(const char *doc, const char *name, const char *value_json);
 /* Start time of pid from /proc (0 if gone). Zombies count as gone. */
 unsigned long long proc_start_time(pid_t pid);
 /* Is the recorded init still the same live process? */

@@ -25,6 +25,10 @@ const char *sync_step_to_string(enum sync_step s)
                 return "console-fd";
         case SYNC_SECCOMP_FD:
                 return "seccomp-fd";
+        case SYNC_RUNTIME_HOOKS:
+                return "runtime-hooks";
+        case SYNC_RUNTIME_HOOKS_DONE:
+                return "runtime-hooks-done";
         case SYNC_CREATED:
                 return "created";
         case SYNC_ERROR:

@@ -12,6 +12,9 @@
  *   SYNC_USERNS_MAPPED ---------------------> mounts, pivot_root, process attributes
  *                      <--------------------- SYNC_INIT_PID (only when the init had to fork once more)
  *                      <--------------------- SYNC_CONSOLE_FD (process.terminal: the pty master)
+ *                      <--------------------- SYNC_RUNTIME_HOOKS (mounts done, before pivot_root; only
+ *   prestart + createRuntime hooks                when there are such hooks)
+ *   SYNC_RUNTIME_HOOKS_DONE (init pid) -----> createContainer hooks, pivot_root, ...
  *                      <--------------------- SYNC_SECCOMP_FD (seccomp listenerPath: the notify fd)
  *                      <--------------------- SYNC_CREATED, then blocks on the exec fifo until `start`
  *   write state, pid file, exit
@@ -33,6 +36,8 @@ enum sync_step {
         SYNC_INIT_PID,
         SYNC_CONSOLE_FD,
         SYNC_SECCOMP_FD,
+        SYNC_RUNTIME_HOOKS,
+        SYNC_RUNTIME_HOOKS_DONE,
         SYNC_CREATED,
         SYNC_ERROR,
 };

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -16,6 +18,7 @@ struct berth_runtime {
         const char *root;        /* state root, default /run/berth */
         int cgroup_manager;      /* enum cgroup_manager_type; used by create/run only */
         bool cgroup_manager_set; /* given explicitly on the command line */
+        char **hooks_dirs;       /* --hooks-dir: oci-hooks(5) directories applied at create */
 };
 
 struct berth_create_opts {
@@ -53,6 +56,32 @@ int berth_list(const struct berth_runtime *rt, struct berth_container_info **ret
                berth_error **err);
 void berth_container_info_free(struct berth_container_info *c, size_t n);
 int berth_ps(const struct berth_runtime *rt, const char *id, pid_t **ret, size_t *n, berth_error **err);
+
+/* update: a linux.resources object and/or runc's single-value options, applied live to the container's cgroup
+ * (systemd manager: unit properties through SetUnitProperties, then what only cgroup files express). Options
+ * are strings as given on the command line (NULL: not given); they override the same member of the JSON. */
+struct berth_update_opts {
+        const char *resources_json; /* a linux.resources JSON object (--resources), NULL for none */
+        size_t resources_len;
+        const char *resources_name; /* where it was read from, for messages ("r.json", "stdin") */
+        const char *memory, *memory_reservation, *memory_swap; /* sizes: "100m", "1g", "-1" */
+        const char *pids_limit;                                /* "-1" or <= 0: no limit */
+        const char *cpu_quota, *cpu_period, *cpu_shares, *cpu_rt_period, *cpu_rt_runtime;
+        const char *cpuset_cpus, *cpuset_mems;
+        const char *blkio_weight;
+};
+int berth_update(const struct berth_runtime *rt, const char *id, const struct berth_update_opts *o,
+                 berth_error **err);
+
+/* events: runc's JSON events, one object per line on out: {"type":"stats","id":ID,"data":{...}} read from
+ * the cgroup files, and {"type":"oom","id":ID} when the kernel OOM-kills in the container's cgroup. */
+struct berth_events_opts {
+        bool stats_once;        /* --stats: one stats event, then return */
+        uint64_t interval_usec; /* between stats events (0: 5 s) */
+};
+/* Returns 0 once the container has stopped (or after one stats event with stats_once). */
+int berth_events(const struct berth_runtime *rt, const char *id, const struct berth_events_opts *o, FILE *out,
+                 berth_error **err);
 
 struct berth_exec_opts {
         const char *process_file; /* --process: a process JSON object */

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * systemd-machined registration over the system bus (sd-bus, opened lazily).
+ *
+ * RegisterMachine() ties the machine to the unit of its leader (the container's scope): machined drops it by
+ * itself when the scope goes away, and UnregisterMachine() drops it earlier without touching any process.
+ * Before connecting, unregister checks machined's state file /run/systemd/machines/<name>: a container that
+ * was never registered (or a host without machined) costs `delete` nothing, and a machine of the same name
+ * that belongs to another unit is left alone.
+ *
+ * Knob (tests): BERTH_MACHINED_TIMEOUT_MS, the time allowed for each call (default 10000, which covers
+ * machined's D-Bus activation).
+ */
+#include <ctype.h>
+
+#include "fs-util.h"
+#include "log.h"
+#include "machine.h"
+#include "sd-lazy.h"
+
+#define MACHINED_DEST       "org.freedesktop.machine1"
+#define MACHINED_PATH       "/org/freedesktop/machine1"
+#define MACHINED_MANAGER    "org.freedesktop.machine1.Manager"
+#define MACHINED_STATE_DIR  "/run/systemd/machines"
+#define MACHINED_ANNOTATION "io.github.berth.machined"
+#define MACHINED_SERVICE    "berth"
+#define DEFAULT_TIMEOUT_MS  10000
+#define ERR_NO_SUCH_MACHINE "org.freedesktop.machine1.NoSuchMachine"
+#define ERR_SPAWN_NOT_FOUND "org.freedesktop.DBus.Error.Spawn.ServiceNotFound"
+#define ERR_SPAWN_NOT_VALID "org.freedesktop.DBus.Error.Spawn.ServiceNotValid"
+/* D-Bus activation through systemd: systemd-machined.service masked or not installed */
+#define ERR_UNIT_MASKED  "org.freedesktop.systemd1.UnitMasked"
+#define ERR_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
+
+bool machine_name_valid(const char *name)
+{
+        /* What machined accepts (a hostname): dot-separated labels of letters, digits and inner hyphens,
+         * at most 64 characters; ".host" is the host itself. */
+        if (!name || !*name || strlen(name) > 64 || STREQ(name, ".host"))
+                return false;
+        bool label_start = true;
+        char prev = 0;
+        for (const char *p = name; *p; prev = *p++) {
+                char c = *p;
+                if (c == '.') {
+                        if (label_start || prev == '-')
+                                return false;
+                        label_start = true;
+                } else if (c == '-') {
+                        if (label_start)
+                                return false;
+                } else if (isascii((unsigned char)c) && isalnum((unsigned char)c)) {
+                        label_start = false;
+                } else
+                        return false;
+        }
+        return !label_start && prev != '-';
+}
+
+static uint64_t timeout_ms(void)
+{
+        const char *s = secure_getenv("BERTH_MACHINED_TIMEOUT_MS");
+        if (s && *s) {
+                char *end;
+                errno = 0;
+                unsigned long long v = strtoull(s, &end, 10);
+                if (!errno && !*end && v > 0)
+                        return v;
+                log_warn("BERTH_MACHINED_TIMEOUT_MS=\"%s\" is not a number of milliseconds: using %d", s,
+                         DEFAULT_TIMEOUT_MS);
+        }
+        return DEFAULT_TIMEOUT_MS;
+}
+
+/* The system bus, or 0 with *ret NULL when there is none (no bus daemon: no machined either). */
+static int bus_open(const char *what, sd_bus **ret, berth_error **err)
+{
+        *ret = NULL;
+        int r = sd_lazy_load(err);
+        if (r < 0)
+                return r;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_set_method_call_timeout(bus, timeout_ms() * 1000);
+        if (r < 0) {
+                log_debug("machined: %s: no system bus (%s): skipped", what, strerror(-r));
+                return 0;
+        }
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* machined is not installed, or masked, on this host. */
+static bool machined_missing(const sd_bus_error *e)
+{
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                      ERR_SPAWN_NOT_FOUND, ERR_SPAWN_NOT_VALID, ERR_UNIT_MASKED,
+                                      ERR_NO_SUCH_UNIT);
+}
+
+int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
+                     berth_error **err)
+{
+        /* checked whatever the manager, so a bundle is valid or not everywhere */
+        const char *a = spec_annotation(spec, MACHINED_ANNOTATION);
+        if (a && !STREQ(a, "true") && !STREQ(a, "false"))
+                return berth_err_plain(err, EINVAL,
+                                       "config.json: annotations.%s: \"%s\" must be \"true\" or \"false\"",
+                                       MACHINED_ANNOTATION, a);
+        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT))
+                return 0;
+        if (a && STREQ(a, "false")) {
+                log_debug("machined: %s: off (annotation %s=false)", id, MACHINED_ANNOTATION);
+                return 0;
+        }
+        if (!machine_name_valid(id)) {
+                log_debug("machined: container id \"%s\" is not a valid machine name (a hostname of at "
+                          "most 64 characters): not registered",
+                          id);
+                return 0;
+        }
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        int r = bus_open("register", &bus, err);
+        if (r < 0 || !bus)
+                return r;
+
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *root = spec && spec->rootfs ? spec->rootfs : "";
+        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
+                                           "RegisterMachine");
+        /* name, id (16 bytes or none), service, class, leader, root directory */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sayssus", id, 0, MACHINED_SERVICE, "container",
+                                          (uint32_t)leader, root);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, NULL);
+        if (r >= 0) {
+                log_debug("machined: registered %s (leader %d, root %s)", id, (int)leader, root);
+                return 1;
+        }
+        if (machined_missing(&e)) {
+                log_debug("machined: %s: %s: not registered", e.name, e.message ? e.message : "");
+                return 0;
+        }
+        if (sd_bus_error_is_set(&e))
+                return berth_err_plain(err, sd_bus_error_get_errno(&e) ?: -r,
+                                       "register machine %s with systemd-machined: %s: %s (annotation "
+                                       "%s=false turns registration off)",
+                                       id, e.name, e.message ? e.message : "", MACHINED_ANNOTATION);
+        return berth_err(err, -r, "register machine %s with systemd-machined", id);
+}
+
+/* 1 when machined's state file says the machine id runs in unit (so it is ours), 0 otherwise. */
+static int machine_is_ours(const char *id, const char *unit)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", MACHINED_STATE_DIR, id), *data = NULL;
+        size_t len = 0;
+        if (read_file(path, 65536, &data, &len) < 0)
+                return 0;
+        /* systemd 252 writes SCOPE=; accept UNIT= too, in case a later version renames it */
+        _cleanup_free_ char *want_scope = xasprintf("SCOPE=%s", unit),
+                            *want_unit = xasprintf("UNIT=%s", unit);
+        for (char *line = data, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (STREQ(line, want_scope) || STREQ(line, want_unit))
+                        return 1;
+        }
+        return 0;
+}
+
+int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err)
+{
+        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT) || !cg->unit ||
+            !machine_name_valid(id))
+                return 0;
+        if (!machine_is_ours(id, cg->unit))
+                return 0;
+        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
+        int r = bus_open("unregister", &bus, err);
+        if (r < 0 || !bus)
+                return r;
+
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
+                                           "UnregisterMachine");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", id);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, NULL);
+        if (r >= 0) {
+                log_debug("machined: unregistered %s", id);
+                return 0;
+        }
+        /* Gone already (machined drops a machine with its unit), machined gone, or a machined without
+         * UnregisterMachine (it then drops the machine when the scope stops). Never TerminateMachine: that
+         * would kill. */
+        if (machined_missing(&e) ||
+            sd_bus_error_has_names(&e, ERR_NO_SUCH_MACHINE, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                log_debug("machined: unregister %s: %s: ignored", id, e.name);
+                return 0;
+        }
+        if (sd_bus_error_is_set(&e))
+                return berth_err_plain(err, sd_bus_error_get_errno(&e) ?: -r,
+                                       "unregister machine %s from systemd-machined: %s: %s", id, e.name,
+                                       e.message ? e.message : "");
+        return berth_err(err, -r, "unregister machine %s from systemd-machined", id);
+}

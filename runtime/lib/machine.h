@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * systemd-machined registration: `machinectl list` and `machinectl status <id>` show berth containers.
+ * Only for containers in a systemd scope (the systemd cgroup manager); the annotation
+ * "io.github.berth.machined": "false" turns it off per container. A host without machined is skipped (debug
+ * log).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "spec.h"
+
+/* RegisterMachine(name = id, class "container", leader, root_directory = rootfs, service "berth").
+ * Returns 1 when registered, 0 when skipped, -errno (with *err) on failure. */
+int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
+                     berth_error **err);
+/* Unregisters (without killing anything: the caller stops the container itself). Missing is fine. */
+int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err);
+/* A name machined accepts: a hostname (dot-separated labels of letters, digits and inner hyphens) of at most
+ * 64 characters, not ".host". Container ids that are not are skipped (debug log). */
+bool machine_name_valid(const char *name);
