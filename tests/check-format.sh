@@ -9,7 +9,7 @@ cd "$repo" || exit 2
 command -v clang-format > /dev/null || { echo "check-format: clang-format is not installed (apt-get install -y clang-format)" >&2; exit 2; }
 [ -f .clang-format ] || { echo "check-format: no .clang-format in $repo" >&2; exit 2; }
 
-mapfile -t files < <(find runtime tests/unit tests/helpers tests/testhost -name '*.[ch]' -type f 2> /dev/null | sort)
+mapfile -t files < <(find runtime hooks plugins tests/unit tests/helpers tests/testhost -name '*.[ch]' -type f 2> /dev/null | sort)
 if [ "${1:-}" = --fix ]; then
         clang-format -i --style=file "${files[@]}"
         echo "formatted ${#files[@]} files"

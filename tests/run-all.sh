@@ -197,7 +197,7 @@ if ! skipped_stage controllers; then
         elif [ "$pid1" = systemd ] && ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2> /dev/null; then
                 record controllers 0 0 1 "skipped: PID 1 is systemd but /sys/fs/cgroup has no memory controller"
         else
-                run_suite controllers uml tests/integration/65-controllers.sh
+                run_suite controllers uml tests/integration/6[5-9]-controllers*.sh
         fi
 fi
 

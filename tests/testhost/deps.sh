@@ -8,6 +8,7 @@
 BERTH_DEPS=(meson ninja-build pkg-config gcc libc6-dev clang-format scdoc libjson-glib-dev libseccomp-dev
         libsystemd-dev busybox-static systemd-container user-mode-linux kmod jq iproute2 crun runc procps
         util-linux)
+BERTH_DEPS+=(containernetworking-plugins)  # tests/integration/96-net-plugins.sh: CNI bridge, host-local, sbr
 
 ensure_deps() {
         local missing=() p

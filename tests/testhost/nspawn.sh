@@ -80,8 +80,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 (
   echo $BASHPID > "$CGU/cgroup.procs"; [ -z "$CGS" ] || echo $BASHPID > "$CGS/cgroup.procs"
+  # --private-network: whatever the tests do to networking (bridges, veths, routes, sysctls) stays in the
+  # test host's own network namespace, never on this machine's
   SYSTEMD_SECCOMP=0 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 exec systemd-nspawn --capability=all --quiet \
-     --register=no --keep-unit -D "$R" --bind-ro=/usr --bind="$TH_SHARE" -M "$NAME" -b
+     --private-network --register=no --keep-unit -D "$R" --bind-ro=/usr --bind="$TH_SHARE" -M "$NAME" -b
 ) > "$RUN/console.log" 2>&1 < /dev/null &
 NSPID=$!
 

@@ -309,6 +309,20 @@ TEST(test_resources_memory_pids)
         CHECK_PROP(&s.props, "TasksMax", "t 18446744073709551615");
         systemd_resources_done(&s);
 
+        /* swap == limit: memory+swap is the memory alone, no swap at all */
+        r = (struct spec_resources){.present = true};
+        r.memory.has_limit = r.memory.has_swap = true;
+        r.memory.limit = r.memory.swap = 33554432;
+        CHECK_INTEQ(map(&r, &s, NULL), 0);
+        CHECK_PROP(&s.props, "MemorySwapMax", "t 0");
+        systemd_resources_done(&s);
+        /* swap not given: left alone */
+        r.memory.has_swap = false;
+        r.memory.swap = 0;
+        CHECK_INTEQ(map(&r, &s, NULL), 0);
+        CHECK(unit_props_find(&s.props, "MemorySwapMax") == NULL);
+        systemd_resources_done(&s);
+
         /* the cgroupfs manager's checks apply */
         r = (struct spec_resources){.present = true};
         r.memory.has_limit = r.memory.has_swap = true;
@@ -768,12 +782,26 @@ TEST(test_manager_registered)
                 CHECK_STREQ(cg->path, "/machine.slice/libpod-abc.scope");
                 CHECK_STREQ(cg->ops->name, "systemd");
 
-                /* creating fails cleanly where systemd cannot be reached */
+                CHECK(cg->ops->create_async != NULL && cg->ops->settle != NULL);
+
+                /* creating fails cleanly where systemd cannot be reached, naming the unit */
                 setenv("BERTH_SYSTEMD_ADDRESS", "unix:path=/nonexistent/berth-test.sock", 1);
                 CHECK(cg->ops->create(cg, &spec, 0, &err) < 0);
                 CHECK_CONTAINS(err ? err->msg : NULL, "/nonexistent/berth-test.sock (BERTH_SYSTEMD_ADDRESS)");
+                CHECK_CONTAINS(err ? err->msg : NULL, "libpod-abc.scope");
                 berth_error_free(err);
                 err = NULL;
+                CHECK(cg->ops->create_async(cg, &spec, 0, &err) < 0);
+                CHECK_CONTAINS(err ? err->msg : NULL, "libpod-abc.scope");
+                berth_error_free(err);
+                err = NULL;
+                /* a failed start leaves nothing pending */
+                CHECK_INTEQ(cg->ops->settle(cg, &err), 0);
+                /* a stopped unit (its cgroup is gone) needs no systemd to be deleted; nor does the freezer
+                 * state */
+                CHECK_INTEQ(cg->ops->destroy(cg, &err), 0);
+                CHECK(err == NULL);
+                CHECK_INTEQ(cg->ops->is_frozen(cg), -ENOENT);
                 /* bundle errors come before any connection */
                 struct spec_kv bad = {(char *)"org.systemd.property.X-Y", (char *)"1"};
                 spec.annotations = &bad;

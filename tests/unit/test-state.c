@@ -182,6 +182,19 @@ TEST(sync_channel_carries_steps_errors_and_fds)
         close(fds[0]);
 }
 
+TEST(state_document_gets_extra_members)
+{
+        char *r =
+            state_json_add_member("{\"id\":\"c1\"}", "cni", "{\"ips\":[{\"address\":\"10.1.0.2/16\"}]}");
+        CHECK_CONTAINS(r, "\"cni\" : {");
+        CHECK_CONTAINS(r, "10.1.0.2/16");
+        CHECK_CONTAINS(r, "\"id\" : \"c1\"");
+        free(r);
+        CHECK(state_json_add_member("{", "cni", "{}") == NULL);
+        CHECK(state_json_add_member("{}", "cni", "nope") == NULL);
+        CHECK(state_json_add_member("[]", "cni", "{}") == NULL);
+}
+
 TEST(error_prefixing)
 {
         berth_error *err = NULL;
@@ -198,4 +211,5 @@ TEST(error_prefixing)
 UNIT_MAIN(UNIT_CASE(state_json_round_trip), UNIT_CASE(state_json_rejects_garbage),
           UNIT_CASE(oci_state_document), UNIT_CASE(status_follows_the_process),
           UNIT_CASE(state_dir_lifecycle), UNIT_CASE(container_ids),
-          UNIT_CASE(sync_channel_carries_steps_errors_and_fds), UNIT_CASE(error_prefixing))
+          UNIT_CASE(sync_channel_carries_steps_errors_and_fds), UNIT_CASE(error_prefixing),
+          UNIT_CASE(state_document_gets_extra_members))
