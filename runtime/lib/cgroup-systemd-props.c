@@ -433,7 +433,8 @@ static void map_memory_pids(struct systemd_resources *s, const struct spec_resou
                 int64_t swap = 0;
                 /* validated by cgroup_resources_to_writes() already */
                 (void)cgroup_memory_swap_to_v2(r->memory.has_swap ? r->memory.swap : 0, limit, &swap, NULL);
-                if (swap != 0)
+                /* swap == limit: memory+swap is memory alone, no swap (swap - limit = 0) */
+                if (swap != 0 || (r->memory.has_swap && r->memory.swap > 0 && r->memory.swap == limit))
                         unit_props_add_u64(&s->props, "MemorySwapMax", limit_value(swap));
         }
         if (r->pids.has_limit)

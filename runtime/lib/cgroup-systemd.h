@@ -20,6 +20,8 @@
 #define SYSTEMD_DEFAULT_PREFIX "berth"
 /* The slice of "slice:prefix:name" when the slice part is empty (as runc). */
 #define SYSTEMD_EMPTY_SLICE_DEFAULT "system.slice"
+/* TimeoutStopUSec of a container's scope: `systemctl stop` sends SIGTERM, then SIGKILL after 10 s. */
+#define SYSTEMD_STOP_TIMEOUT_USEC (UINT64_C(10) * 1000000)
 
 /*
  * A D-Bus value: a basic type (y b n q i u x t d s), an array or a struct. sig is the complete signature of

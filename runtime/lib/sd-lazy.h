@@ -41,7 +41,7 @@
         X(sd_bus_error_has_names_sentinel)                                                                   \
         X(sd_bus_error_get_errno)                                                                            \
         X(sd_bus_call_async)                                                                                 \
-        X(sd_bus_flush)                                                                                      \
+        X(sd_bus_get_n_queued_write)                                                                         \
         X(sd_bus_message_get_error)                                                                          \
         X(sd_bus_error_copy)
 
@@ -101,6 +101,6 @@ static inline void sd_lazy_error_free(sd_bus_error *e)
 #define sd_bus_error_has_names_sentinel(...) sym_sd_bus_error_has_names_sentinel(__VA_ARGS__)
 #define sd_bus_error_get_errno(...)          sym_sd_bus_error_get_errno(__VA_ARGS__)
 #define sd_bus_call_async(...)               sym_sd_bus_call_async(__VA_ARGS__)
-#define sd_bus_flush(...)                    sym_sd_bus_flush(__VA_ARGS__)
+#define sd_bus_get_n_queued_write(...)       sym_sd_bus_get_n_queued_write(__VA_ARGS__)
 #define sd_bus_message_get_error(...)        sym_sd_bus_message_get_error(__VA_ARGS__)
 #define sd_bus_error_copy(...)               sym_sd_bus_error_copy(__VA_ARGS__)
