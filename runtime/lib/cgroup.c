@@ -317,7 +317,8 @@ static int add_memory(struct write_list *l, const struct spec_resources *r, bert
                 int k = cgroup_memory_swap_to_v2(r->memory.has_swap ? r->memory.swap : 0, limit, &swap, err);
                 if (k < 0)
                         return k;
-                if (swap != 0)
+                /* swap == limit given explicitly means "no swap": memory.swap.max = 0, as runc writes it */
+                if (swap != 0 || (r->memory.has_swap && r->memory.swap > 0))
                         add_write(l, what, "memory", "memory.swap.max", limit_string(swap));
         }
         return 0;

@@ -420,10 +420,18 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         log_debug("create %s: init %d cloned (flags 0x%x)", id, pid, flags);
 
         if (!cgroup_made) {
-                if ((r = cg->ops->create(cg, spec, pid, err)) < 0)
+                /* systemd: the scope is started now and waited for (settle) while the init sets itself up */
+                r = cg->ops->create_async ? cg->ops->create_async(cg, spec, pid, err)
+                                          : cg->ops->create(cg, spec, pid, err);
+                if (r < 0)
                         goto fail;
                 cgroup_made = true;
         } else if (!in_cgroup && (r = cg->ops->enter(cg, pid, err)) < 0)
+                goto fail;
+        /* the init must be in its cgroup before it forks (another pid namespace), runs hooks or plugins */
+        if (cg->ops->settle &&
+            (forked_ns || hooks_present(spec, HOOK_CREATE_CONTAINER) || plugins_any(plugins)) &&
+            (r = cg->ops->settle(cg, err)) < 0)
                 goto fail;
         if (!forked_ns && plan.create[NS_USER] && (r = ns_write_id_maps(pid, spec->linux, err)) < 0)
                 goto fail;
@@ -433,6 +441,8 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         }
         log_debug("create %s: cgroup %s ready", id, cg->path ? cg->path : "(none)");
         if ((r = parent_sync(sync[0], spec, id, &cx, err)) < 0)
+                goto fail;
+        if (cg->ops->settle && (r = cg->ops->settle(cg, err)) < 0)
                 goto fail;
         log_debug("create %s: init reported created", id);
 

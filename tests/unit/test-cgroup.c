@@ -235,6 +235,14 @@ TEST(test_writes_memory_pids)
         CHECK_STREQ(value_of(w, n, "pids.max", 0), "max");
         cgroup_writes_free(w, n);
 
+        /* swap == limit: no swap at all, written as 0 (not left unlimited) */
+        struct spec_resources noswap = {};
+        noswap.memory.has_limit = noswap.memory.has_swap = true;
+        noswap.memory.limit = noswap.memory.swap = 1048576;
+        w = writes_of(&noswap, &n);
+        CHECK_STREQ(value_of(w, n, "memory.swap.max", 0), "0");
+        cgroup_writes_free(w, n);
+
         struct spec_resources bad = {};
         bad.memory.has_limit = bad.memory.has_swap = true;
         bad.memory.limit = 200;
