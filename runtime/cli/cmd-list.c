@@ -2,6 +2,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cli.h"
+#include "json-util.h"
 
 static void print_json(const struct berth_container_info *v, size_t n)
 {
@@ -27,9 +28,7 @@ static void print_json(const struct berth_container_info *v, size_t n)
         }
         json_builder_end_array(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
-        g_autoptr(JsonGenerator) g = json_generator_new();
-        json_generator_set_root(g, root);
-        g_autofree gchar *txt = json_generator_to_data(g, NULL);
+        _cleanup_free_ char *txt = json_node_to_text(root, false);
         printf("%s\n", txt);
 }
 

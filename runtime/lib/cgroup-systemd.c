@@ -26,6 +26,7 @@
 #include "fs-util.h"
 #include "sd-lazy.h"
 #include "log.h"
+#include "proc-util.h"
 
 #define SD_DEST            "org.freedesktop.systemd1"
 #define SD_PATH            "/org/freedesktop/systemd1"
@@ -40,17 +41,7 @@
 
 static uint64_t timeout_ms(void)
 {
-        const char *s = secure_getenv("BERTH_SYSTEMD_TIMEOUT_MS");
-        if (s && *s) {
-                char *end;
-                errno = 0;
-                unsigned long long v = strtoull(s, &end, 10);
-                if (!errno && !*end && v > 0)
-                        return v;
-                log_warn("BERTH_SYSTEMD_TIMEOUT_MS=\"%s\" is not a number of milliseconds: using %d", s,
-                         DEFAULT_TIMEOUT_MS);
-        }
-        return DEFAULT_TIMEOUT_MS;
+        return env_timeout_ms("BERTH_SYSTEMD_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
 }
 
 static uint64_t now_usec(void)

@@ -15,6 +15,7 @@
 
 #include "fs-util.h"
 #include "log.h"
+#include "proc-util.h"
 #include "machine.h"
 #include "sd-lazy.h"
 
@@ -59,17 +60,7 @@ bool machine_name_valid(const char *name)
 
 static uint64_t timeout_ms(void)
 {
-        const char *s = secure_getenv("BERTH_MACHINED_TIMEOUT_MS");
-        if (s && *s) {
-                char *end;
-                errno = 0;
-                unsigned long long v = strtoull(s, &end, 10);
-                if (!errno && !*end && v > 0)
-                        return v;
-                log_warn("BERTH_MACHINED_TIMEOUT_MS=\"%s\" is not a number of milliseconds: using %d", s,
-                         DEFAULT_TIMEOUT_MS);
-        }
-        return DEFAULT_TIMEOUT_MS;
+        return env_timeout_ms("BERTH_MACHINED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
 }
 
 /* The system bus, or 0 with *ret NULL when there is none (no bus daemon: no machined either). */

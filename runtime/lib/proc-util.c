@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "fs-util.h"
+#include "log.h"
 #include "proc-util.h"
 
 int pidfd_open_pid(pid_t pid)
@@ -55,4 +56,18 @@ int exit_status_from_wait(int wstatus)
         if (WIFSIGNALED(wstatus))
                 return 128 + WTERMSIG(wstatus);
         return 255;
+}
+
+uint64_t env_timeout_ms(const char *name, uint64_t def)
+{
+        const char *s = secure_getenv(name);
+        if (!s || !*s)
+                return def;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!errno && !*end && v > 0)
+                return v;
+        log_warn("%s=\"%s\" is not a number of milliseconds: using %llu", name, s, (unsigned long long)def);
+        return def;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The config.json written by `berth spec`: the same defaults as `runc spec` (and `runc spec --rootless`). */
+#include "json-util.h"
 #include "spec.h"
 
 #include <json-glib/json-glib.h>
@@ -210,16 +211,8 @@ char *spec_default_json(bool rootless)
         json_builder_end_object(b);
 
         JsonNode *root = json_builder_get_root(b);
-        JsonGenerator *gen = json_generator_new();
-        json_generator_set_pretty(gen, true);
-        json_generator_set_indent(gen, 2);
-        json_generator_set_root(gen, root);
-        gchar *text = json_generator_to_data(gen, NULL);
-        char *ret = xasprintf("%s\n", text);
-
-        g_free(text);
-        g_object_unref(gen);
+        _cleanup_free_ char *text = json_node_to_text(root, true);
         json_node_unref(root);
         g_object_unref(b);
-        return ret;
+        return xasprintf("%s\n", text);
 }

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fs-util.h"
+#include "json-util.h"
 #include "state.h"
 
 const char *container_status_to_string(enum container_status s)
@@ -142,12 +143,7 @@ char *state_to_json(const struct container_state *s)
         json_builder_end_object(b);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
-        g_autoptr(JsonGenerator) g = json_generator_new();
-        json_generator_set_root(g, root);
-        gchar *txt = json_generator_to_data(g, NULL);
-        char *r = xstrdup(txt);
-        g_free(txt);
-        return r;
+        return json_node_to_text(root, false);
 }
 
 static char *member_string(JsonObject *o, const char *name)
@@ -263,14 +259,7 @@ char *state_to_oci_json(const struct container_state *s, enum container_status s
         json_builder_end_object(b);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
-        g_autoptr(JsonGenerator) g = json_generator_new();
-        json_generator_set_pretty(g, TRUE);
-        json_generator_set_indent(g, 2);
-        json_generator_set_root(g, root);
-        gchar *txt = json_generator_to_data(g, NULL);
-        char *r = xstrdup(txt);
-        g_free(txt);
-        return r;
+        return json_node_to_text(root, true);
 }
 
 char *state_json_add_member(const char *doc, const char *name, const char *value_json)
@@ -285,12 +274,7 @@ char *state_json_add_member(const char *doc, const char *name, const char *value
         if (!root || !value || !JSON_NODE_HOLDS_OBJECT(root))
                 return NULL;
         json_object_set_member(json_node_get_object(root), name, json_node_copy(value));
-        g_autoptr(JsonGenerator) g = json_generator_new();
-        json_generator_set_pretty(g, TRUE);
-        json_generator_set_indent(g, 2);
-        json_generator_set_root(g, root);
-        g_autofree gchar *txt = json_generator_to_data(g, NULL);
-        return xstrdup(txt);
+        return json_node_to_text(root, true);
 }
 
 unsigned long long proc_start_time(pid_t pid)
