@@ -79,3 +79,8 @@ static inline void json_parser_unrefp(JsonParser **p)
                 g_object_unref(*p);
 }
 #define _cleanup_json_parser_ _cleanup_(json_parser_unrefp)
+
+/* Parses JSON text whose document must be an object ("invalid JSON: 3:11: ..." otherwise; what names the
+ * expected document in the error: "an object"). */
+int spec_json_object(const char *json, size_t len, const char *what, JsonParser **ret_parser,
+                     JsonObject **ret, berth_error **err);

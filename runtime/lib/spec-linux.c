@@ -524,22 +524,12 @@ static int parse_resources(JsonObject *lo, struct spec_linux *l, berth_error **e
 int spec_parse_resources(const char *json, size_t len, struct spec_resources *ret, berth_error **err)
 {
         *ret = (struct spec_resources){};
-        _cleanup_json_parser_ JsonParser *parser = json_parser_new();
-        GError *gerr = NULL;
-        if (len > G_MAXSSIZE)
-                return berth_err(err, EFBIG, "invalid JSON");
-        if (!json_parser_load_from_data(parser, json, (gssize)len, &gerr)) {
-                const char *m = gerr->message;
-                if (startswith(m, "<data>:"))
-                        m += strlen("<data>:");
-                int rc = berth_err(err, 0, "invalid JSON: %s", m);
-                g_error_free(gerr);
-                return rc;
-        }
-        JsonNode *root = json_parser_get_root(parser);
-        if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-                return berth_err(err, 0, "invalid JSON: the document must be a linux.resources object");
-        int r = parse_resources_object(json_node_get_object(root), "", ret, err);
+        _cleanup_json_parser_ JsonParser *parser = NULL;
+        JsonObject *root = NULL;
+        int r = spec_json_object(json, len, "a linux.resources object", &parser, &root, err);
+        if (r < 0)
+                return r;
+        r = parse_resources_object(root, "", ret, err);
         if (r < 0)
                 spec_resources_done(ret);
         return r;

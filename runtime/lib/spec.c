@@ -635,8 +635,8 @@ static int parse_hooks(JsonObject *root, struct spec *s, berth_error **err)
 
 /* ---- document ---------------------------------------------------------------------------------------- */
 
-static int parse_json_object(const char *json, size_t len, JsonParser **ret_parser, JsonObject **ret,
-                             berth_error **err)
+int spec_json_object(const char *json, size_t len, const char *what, JsonParser **ret_parser,
+                     JsonObject **ret, berth_error **err)
 {
         _cleanup_json_parser_ JsonParser *parser = json_parser_new();
         GError *gerr = NULL;
@@ -655,7 +655,7 @@ static int parse_json_object(const char *json, size_t len, JsonParser **ret_pars
         if (!root)
                 return berth_err(err, 0, "invalid JSON: empty document");
         if (!JSON_NODE_HOLDS_OBJECT(root))
-                return berth_err(err, 0, "invalid JSON: the document must be an object");
+                return berth_err(err, 0, "invalid JSON: the document must be %s", what);
         *ret = json_node_get_object(root);
         *ret_parser = TAKE_PTR(parser);
         return 0;
@@ -698,7 +698,7 @@ int spec_parse(const char *json, size_t len, struct spec **ret, berth_error **er
 {
         _cleanup_json_parser_ JsonParser *parser = NULL;
         JsonObject *root = NULL;
-        int r = parse_json_object(json, len, &parser, &root, err);
+        int r = spec_json_object(json, len, "an object", &parser, &root, err);
         if (r < 0)
                 return r;
         _cleanup_spec_ struct spec *s = xmalloc0(sizeof(*s));
@@ -713,7 +713,7 @@ int spec_parse_process(const char *json, size_t len, struct spec_process **ret, 
         _cleanup_json_parser_ JsonParser *parser = NULL;
         JsonObject *root = NULL;
         struct spec_process *p = NULL;
-        int r = parse_json_object(json, len, &parser, &root, err);
+        int r = spec_json_object(json, len, "an object", &parser, &root, err);
         if (r < 0)
                 return r;
         if ((r = spec_parse_process_object(root, "", &p, err)) < 0)
