@@ -224,12 +224,8 @@ int caps_apply(const struct spec_capabilities *caps, berth_error **err)
         for (int c = 0; c <= last; c++) {
                 if (bounding & (UINT64_C(1) << c))
                         continue;
-                r = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
-                if (r == 0)
-                        continue; /* already dropped */
-                if (r < 0 && errno == EINVAL)
-                        continue; /* the kernel does not know it after all */
-                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
+                /* dropping a dropped one succeeds; EINVAL: the kernel does not know it after all */
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
                         return berth_err(err, errno, "capabilities.bounding: drop %s",
                                          cap_display_name(c, buf));
         }

@@ -279,7 +279,7 @@ static void kill_and_reap(struct create_ctx *cx)
 }
 
 int container_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
-                     pid_t *ret_pid, int *ret_dirfd, berth_error **err)
+                     struct run_release *run, pid_t *ret_pid, int *ret_dirfd, berth_error **err)
 {
         int r;
         log_debug("create %s: begin", id);
@@ -337,33 +337,23 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         for (int t = 0; t < _NS_TYPE_MAX; t++)
                 pc.has_ns[t] = plan.create[t] || plan.join_fd[t] >= 0;
         bool cgroup_made = false, machine_registered = false;
-        _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1;
+        _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1, notify_fd = -1;
         _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
                             *state_dir = NULL;
         int sync[2] = {-1, -1};
 
         /* World-writable (not subject to the umask): an init that is not host root (user namespace,
-         * process.user) must still open it, through /proc/self/fd, once it is in the container. */
-        if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, EXEC_FIFO, 0622, 0) < 0) {
+         * process.user) must still open it, through /proc/self/fd, once it is in the container. `run` needs
+         * none: it releases the init over the sync channel. */
+        if (!run && (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0 || fchmodat(dirfd, EXEC_FIFO, 0622, 0) < 0)) {
                 r = berth_err(err, errno, "create exec fifo");
                 goto fail;
         }
         fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
-        fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
-        if (fifo_fd < 0) {
+        if (!run && (fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC)) < 0) {
                 r = berth_err(err, errno, "open %s", fifo_path);
                 goto fail;
         }
-        config_path = xasprintf("%s/config.json", spec->bundle);
-        size_t config_len = 0;
-        if ((r = read_file(config_path, 0, &config, &config_len)) < 0 ||
-            (r = write_file_atomic_at(dirfd, CONFIG_FILE, config, config_len)) < 0) {
-                r = berth_err(err, -r, "copy config.json into the state directory");
-                goto fail;
-        }
-        log_debug("create %s: state dir ready", id);
-        if ((r = hooks_save(dirfd, spec, err)) < 0 || (r = plugins_save(dirfd, plugins, err)) < 0)
-                goto fail;
         state_dir = xasprintf("%s/%s", rt->root, id);
         if ((r = notify_prepare(spec, state_dir, &env, err)) < 0)
                 goto fail;
@@ -440,11 +430,34 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 goto fail;
         }
         log_debug("create %s: cgroup %s ready", id, cg->path ? cg->path : "(none)");
+        /* while the init sets itself up: what later commands need of the config */
+        config_path = xasprintf("%s/config.json", spec->bundle);
+        size_t config_len = 0;
+        if ((r = read_file(config_path, 0, &config, &config_len)) < 0 ||
+            (r = write_file_atomic_at(dirfd, CONFIG_FILE, config, config_len)) < 0) {
+                r = berth_err(err, -r, "copy config.json into the state directory");
+                goto fail;
+        }
+        if ((r = hooks_save(dirfd, spec, err)) < 0 || (r = plugins_save(dirfd, plugins, err)) < 0)
+                goto fail;
         if ((r = parent_sync(sync[0], spec, id, &cx, err)) < 0)
                 goto fail;
         if (cg->ops->settle && (r = cg->ops->settle(cg, err)) < 0)
                 goto fail;
         log_debug("create %s: init reported created", id);
+        if (run) {
+                /* the notify socket exists before the process can say anything; the state is written while
+                 * the init goes on to exec */
+                notify_fd = notify_listen(state_dir, err);
+                if (notify_fd < 0 && err && *err) {
+                        r = berth_error_rc(*err);
+                        goto fail;
+                }
+                if ((r = sync_send(sync[0], SYNC_START, 0, NULL, -1)) < 0) {
+                        r = berth_err(err, -r, "send to container init");
+                        goto fail;
+                }
+        }
 
         /* uid 0 needs no NSS lookup (which costs more than the rest of the state write). */
         struct passwd *pw = getuid() == 0 ? NULL : getpwuid(getuid());
@@ -470,7 +483,11 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         machine_registered = r > 0;
         if (o->pid_file && (r = pid_file_write(o->pid_file, cx.init, err)) < 0)
                 goto fail;
-        close(sync[0]);
+        if (run) {
+                run->sync_fd = sync[0];
+                run->notify_fd = TAKE_FD(notify_fd);
+        } else
+                close(sync[0]);
         *ret_pid = cx.init;
         *ret_dirfd = TAKE_FD(dirfd);
         return 0;
@@ -612,6 +629,35 @@ static int wait_init_exec(int fifo, bool *ret_init_failed, berth_error **err)
         return berth_err_plain(err, EIO, "%s", msg);
 }
 
+/* `run`: the same wait on the sync channel (see sync.h). */
+static int wait_init_exec_sync(int sock, bool *ret_init_failed, berth_error **err)
+{
+        struct sync_msg m = {.fd = -1};
+        int r = sync_recv(sock, &m);
+        if (r == -EPIPE)
+                return 0;
+        if (r >= 0 && m.step != SYNC_ERROR)
+                r = berth_err_plain(err, EPROTO, "unexpected message %s from container init",
+                                    sync_step_to_string(m.step));
+        else if (r >= 0) {
+                *ret_init_failed = true;
+                r = berth_err_plain(err, m.value > 0 ? m.value : EIO, "%s",
+                                    m.text ? m.text : "container init failed");
+        } else
+                r = berth_err(err, -r, "wait for container init");
+        sync_msg_clear(&m);
+        return r;
+}
+
+/* Once the user process runs: poststart hooks, then the plugins' "started". */
+static int container_started(int dirfd, struct container_state *s, const char *state_dir, berth_error **err)
+{
+        int r = run_poststart(dirfd, s, err);
+        if (r < 0)
+                return r;
+        return run_plugins_started(dirfd, s, state_dir, err);
+}
+
 static int container_start_full(int dirfd, struct container_state *s, const char *state_dir,
                                 int *ret_notify_fd, bool *ret_init_failed, berth_error **err)
 {
@@ -646,10 +692,7 @@ static int container_start_full(int dirfd, struct container_state *s, const char
         if (unlinkat(dirfd, EXEC_FIFO, 0) < 0)
                 return berth_err(err, errno, "remove exec fifo");
         int r = wait_init_exec(fifo, ret_init_failed, err);
-        if (r < 0)
-                return r;
-        r = run_poststart(dirfd, s, err);
-        if (r < 0 || (r = run_plugins_started(dirfd, s, state_dir, err)) < 0)
+        if (r < 0 || (r = container_started(dirfd, s, state_dir, err)) < 0)
                 return r;
         *ret_notify_fd = TAKE_FD(notify_fd);
         return 0;
@@ -667,7 +710,7 @@ int berth_create(const struct berth_runtime *rt, const char *id, const struct be
 {
         pid_t pid;
         int dirfd;
-        int r = container_create(rt, id, o, &pid, &dirfd, err);
+        int r = container_create(rt, id, o, NULL, &pid, &dirfd, err);
         if (r < 0)
                 return r;
         close(dirfd);
@@ -769,15 +812,17 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
 {
         pid_t pid;
         int raw_dirfd;
-        int r = container_create(rt, id, o, &pid, &raw_dirfd, err);
+        struct run_release rr = {-1, -1};
+        int r = container_create(rt, id, o, &rr, &pid, &raw_dirfd, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int dirfd = raw_dirfd;
+        _cleanup_close_ int dirfd = raw_dirfd, sync_fd = rr.sync_fd, notify_fd = rr.notify_fd;
         _cleanup_state_ struct container_state *st = NULL;
         _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, id);
-        _cleanup_close_ int notify_fd = -1;
-        if ((r = state_read(dirfd, id, &st, err)) < 0 ||
-            (r = container_start(dirfd, st, state_dir, &notify_fd, err)) < 0) {
+        bool init_failed = false;
+        if ((r = wait_init_exec_sync(sync_fd, &init_failed, err)) < 0 ||
+            (r = state_read(dirfd, id, &st, err)) < 0 ||
+            (r = container_started(dirfd, st, state_dir, err)) < 0) {
                 close(TAKE_FD(dirfd));
                 _cleanup_error_ berth_error *e2 = NULL;
                 berth_delete(rt, id, true, &e2);

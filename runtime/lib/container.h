@@ -26,10 +26,17 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
 /* Signals the init through a pidfd (never a reused pid). -ESRCH when it is gone. */
 int container_signal_init(const struct container_state *s, int sig, berth_error **err);
 
+/* `run`: no exec fifo; the init is released (SYNC_START) as soon as it is created. The caller gets the sync
+ * channel, which reaches EOF when the user process runs (SYNC_ERROR: it could not be started), and the
+ * sd_notify proxy's socket (-1 when not in use). */
+struct run_release {
+        int sync_fd;
+        int notify_fd;
+};
 /* Creates the container; on success *ret_pid is the init's host pid and *ret_dirfd the still-locked state
- * directory (the caller closes it). */
+ * directory (the caller closes it). run: NULL for `create`. */
 int container_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
-                     pid_t *ret_pid, int *ret_dirfd, berth_error **err);
+                     struct run_release *run, pid_t *ret_pid, int *ret_dirfd, berth_error **err);
 /* Waits for pid (a child of ours, or an orphan we reap as subreaper), forwarding the usual signals to it and,
  * when notify_fd >= 0, the container's sd_notify messages to systemd. */
 int container_wait_forward(pid_t pid, int notify_fd, int *exit_status, berth_error **err);

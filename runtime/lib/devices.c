@@ -106,14 +106,12 @@ static int bind_host_node(int parentfd, const char *name, const char *host_path,
         return 0;
 }
 
-static int create_node(int rootfd, const struct dev_node *d, bool in_userns, berth_error **err)
+/* The node d at name in parentfd. owner_ok: a node made there is already owned by d's uid and gid (no chown
+ * needed). */
+static int create_node_at(int parentfd, const char *name, const struct dev_node *d, bool in_userns,
+                          bool owner_ok, berth_error **err)
 {
-        _cleanup_close_ int parentfd = -1;
-        const char *name = NULL;
-        int r = open_parent(rootfd, d->path, &parentfd, &name, err);
-        if (r < 0)
-                return r;
-
+        int r;
         mode_t type;
         switch (d->type) {
         case 'c':
@@ -133,23 +131,44 @@ static int create_node(int rootfd, const struct dev_node *d, bool in_userns, ber
         if (in_userns)
                 return bind_host_node(parentfd, name, d->path, err);
 
-        r = remove_existing(parentfd, name, err);
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                log_debug("%s is a mount point, keeping it", d->path);
-                return 0;
-        }
         dev_t dev = type == S_IFIFO ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
-        if (mknodat(parentfd, name, type | (d->mode & 07777), dev) < 0) {
+        /* usually nothing is there yet (a fresh /dev): only a clash makes us look */
+        while (mknodat(parentfd, name, type | (d->mode & 07777), dev) < 0) {
                 /* Without CAP_MKNOD (e.g. dropped by a parent runtime) binding the host node still works. */
                 if (errno == EPERM && type != S_IFIFO)
                         return bind_host_node(parentfd, name, d->path, err);
-                return berth_err(err, errno, "mknod");
+                if (errno != EEXIST)
+                        return berth_err(err, errno, "mknod");
+                r = remove_existing(parentfd, name, err);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        log_debug("%s is a mount point, keeping it", d->path);
+                        return 0;
+                }
         }
-        if (fchownat(parentfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if (!owner_ok && fchownat(parentfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return berth_err(err, errno, "chown %u:%u", (unsigned)d->uid, (unsigned)d->gid);
         return 0;
+}
+
+/* Would a node created in dirfd be owned by uid:gid without a chown? */
+static bool created_owner_is(int dirfd, uid_t uid, gid_t gid)
+{
+        struct stat st;
+        if (geteuid() != uid || fstat(dirfd, &st) < 0)
+                return false;
+        return (st.st_mode & S_ISGID) ? st.st_gid == gid : getegid() == gid;
+}
+
+static int create_node(int rootfd, const struct dev_node *d, bool in_userns, berth_error **err)
+{
+        _cleanup_close_ int parentfd = -1;
+        const char *name = NULL;
+        int r = open_parent(rootfd, d->path, &parentfd, &name, err);
+        if (r < 0)
+                return r;
+        return create_node_at(parentfd, name, d, in_userns, created_owner_is(parentfd, d->uid, d->gid), err);
 }
 
 static bool spec_has_device(const struct spec *spec, const char *path)
@@ -166,6 +185,10 @@ int devices_create(int rootfd, const struct spec *spec, const struct rootfs_opts
 {
         /* Modes are exactly those asked for. */
         _cleanup_(umask_restore) mode_t old_umask = umask(0);
+        _cleanup_close_ int devfd = path_mkdir_in_root(rootfd, "/dev", true, err);
+        if (devfd < 0)
+                return berth_err_prefix(err, "/dev");
+        bool root_owned = created_owner_is(devfd, 0, 0);
 
         for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
                 if (spec_has_device(spec, default_devices[i].path))
@@ -177,7 +200,7 @@ int devices_create(int rootfd, const struct spec *spec, const struct rootfs_opts
                     .minor = default_devices[i].minor,
                     .mode = 0666,
                 };
-                int r = create_node(rootfd, &d, o->in_userns, err);
+                int r = create_node_at(devfd, d.path + strlen("/dev/"), &d, o->in_userns, root_owned, err);
                 if (r < 0)
                         return berth_err_prefix(err, "device %s", d.path);
         }

@@ -192,6 +192,33 @@ static pid_t host_pid_before_pivot(void)
         return (pid_t)atol(buf);
 }
 
+/* Waits until the container is started. `berth start` opens the exec fifo: the open blocks until then. `berth
+ * run` sends SYNC_START on the channel instead. Either way the released init keeps a close-on-exec fd to the
+ * waiting parent (the fifo's write end, or the channel) until execve closes it: EOF says the user process
+ * runs, text (or SYNC_ERROR) before it why the init failed (a startContainer hook, a plugin, the exec; see
+ * container_init). */
+static int init_wait_start(struct init_args *a, berth_error **err)
+{
+        if (a->fifo_fd < 0) {
+                struct sync_msg m = {.fd = -1};
+                int r = sync_expect(a->sync_fd, SYNC_START, &m, err);
+                sync_msg_clear(&m);
+                return r;
+        }
+        close(a->sync_fd);
+        a->sync_fd = -1; /* its number is reused below: container_init must not take it for the channel */
+        char fifo[64];
+        snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", a->fifo_fd);
+        int wfd = open(fifo, O_WRONLY | O_CLOEXEC);
+        if (wfd < 0)
+                return berth_err(err, errno, "open exec fifo");
+        if (write(wfd, "0", 1) != 1)
+                return berth_err(err, errno, "write exec fifo");
+        exec_fifo_wfd = wfd;
+        close(a->fifo_fd);
+        return 0;
+}
+
 static int init_setup(struct init_args *a, berth_error **err)
 {
         const struct spec *spec = a->spec;
@@ -296,21 +323,8 @@ static int init_setup(struct init_args *a, berth_error **err)
         r = sync_send(a->sync_fd, SYNC_CREATED, 0, NULL, -1);
         if (r < 0)
                 return berth_err(err, -r, "report creation");
-        close(a->sync_fd);
-        a->sync_fd = -1; /* its number is reused below: container_init must not take it for the channel */
-
-        /* Wait for `berth start`: the open blocks until start opens the fifo for reading. */
-        char fifo[64];
-        snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", a->fifo_fd);
-        int wfd = open(fifo, O_WRONLY | O_CLOEXEC);
-        if (wfd < 0)
-                return berth_err(err, errno, "open exec fifo");
-        if (write(wfd, "0", 1) != 1)
-                return berth_err(err, errno, "write exec fifo");
-        /* The write end stays open until execve closes it (O_CLOEXEC): `start` waits for that EOF, and reads
-         * there why the init failed (a startContainer hook, a plugin, the exec; see container_init). */
-        exec_fifo_wfd = wfd;
-        close(a->fifo_fd);
+        if ((r = init_wait_start(a, err)) < 0)
+                return r;
 
         if (hooks_present(spec, HOOK_START_CONTAINER)) {
                 _cleanup_free_ char *state = init_state_json(a, a->host_pid, STATUS_CREATED);
@@ -345,7 +359,8 @@ static void close_inherited_fds(const struct init_args *a)
         int keep[3 + _NS_TYPE_MAX];
         size_t n = 0;
         keep[n++] = a->sync_fd;
-        keep[n++] = a->fifo_fd;
+        if (a->fifo_fd >= 0)
+                keep[n++] = a->fifo_fd;
         if (log_fd() >= 0)
                 keep[n++] = log_fd();
         for (int t = 0; t < _NS_TYPE_MAX; t++)
@@ -371,8 +386,8 @@ void container_init(struct init_args *a)
          */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         init_setup(a, &err);
-        /* Before SYNC_CREATED the parent is listening; after `start` released us, `start` reads the exec
-         * fifo; in between only stderr is left. */
+        /* Before SYNC_CREATED the parent is listening (and `run` until the exec); after `start` released
+         * us, `start` reads the exec fifo; in between only stderr is left. */
         if (a->sync_fd >= 0 && fcntl(a->sync_fd, F_GETFD) >= 0)
                 sync_send_error(a->sync_fd, err);
         if (exec_fifo_wfd >= 0) {

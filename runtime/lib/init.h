@@ -12,7 +12,7 @@ struct init_args {
         const struct spec *spec;
         const struct ns_plan *plan;
         int sync_fd;    /* child end of the sync channel */
-        int fifo_fd;    /* O_PATH fd of <state>/exec.fifo */
+        int fifo_fd;    /* O_PATH fd of <state>/exec.fifo; -1: `run`, released by SYNC_START */
         bool forked_ns; /* the namespaces were not created by clone: unshare them here (see container.c) */
         bool no_pivot;
         bool no_new_keyring;

@@ -632,10 +632,13 @@ int rootfs_setup_mounts(const struct spec *spec, const struct rootfs_opts *o, be
                 return berth_err(err, errno, "root.path: %s", spec->rootfs);
 
         unsigned long prop = root_propagation(spec);
-        if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
+        if (!prop)
+                prop = MS_SLAVE | MS_REC;
+        if (mount(NULL, "/", NULL, prop, NULL) < 0)
                 return berth_err(err, errno, "rootfs: set the propagation of /");
-        int r = make_rootfs_parent_private(rootfs, err);
-        if (r < 0)
+        /* A recursive change to anything but shared left no shared mount: nothing to look up. */
+        int r = 0;
+        if ((!(prop & MS_REC) || (prop & MS_SHARED)) && (r = make_rootfs_parent_private(rootfs, err)) < 0)
                 return berth_err_prefix(err, "rootfs");
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return berth_err(err, errno, "rootfs: bind mount %s onto itself", rootfs);

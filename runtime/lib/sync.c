@@ -31,6 +31,8 @@ const char *sync_step_to_string(enum sync_step s)
                 return "runtime-hooks-done";
         case SYNC_CREATED:
                 return "created";
+        case SYNC_START:
+                return "start";
         case SYNC_ERROR:
                 return "error";
         }

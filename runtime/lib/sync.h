@@ -18,6 +18,10 @@
  *                      <--------------------- SYNC_SECCOMP_FD (seccomp listenerPath: the notify fd)
  *                      <--------------------- SYNC_CREATED, then blocks on the exec fifo until `start`
  *   write state, pid file, exit
+ *
+ * `berth run` has no exec fifo: the parent answers SYNC_CREATED with SYNC_START and writes its state while
+ * the init goes on to exec. The channel stays open (close-on-exec) until then: EOF says the user process
+ * runs, a SYNC_ERROR says why it could not be started.
  *   any failure on either side:  SYNC_ERROR with the message (and the other side gives up)
  *
  * `berth exec` uses the same channel: SYNC_PARENT_READY after the process joined the cgroup, then
@@ -39,6 +43,7 @@ enum sync_step {
         SYNC_RUNTIME_HOOKS,
         SYNC_RUNTIME_HOOKS_DONE,
         SYNC_CREATED,
+        SYNC_START,
         SYNC_ERROR,
 };
 const char *sync_step_to_string(enum sync_step s);
