@@ -3,11 +3,11 @@
  * The systemd cgroup manager: every container is a transient scope unit that systemd creates over D-Bus
  * (sd-bus), with Delegate=yes so that the container owns the cgroup below it.
  *
- * One connection per command (the system bus, else systemd's private socket), opened when the container is
- * prepared. The scope is started while the container's init sets itself up (create_async, then settle);
- * jobs are waited for through the JobRemoved signal, subscribed to before the call, with a timeout, and
- * only when their end matters. File-level work on the scope's cgroup (what unit properties cannot express,
- * freezer state, process lists, SIGKILL) goes through the cgroupfs manager on the same cgroup path.
+ * One connection per command (systemd-bus.c), opened when the container is prepared. The scope is started
+ * while the container's init sets itself up (create_async, then settle); jobs are waited for through the
+ * JobRemoved signal, subscribed to before the call, with a timeout, and only when their end matters.
+ * File-level work on the scope's cgroup (what unit properties cannot express, freezer state, process lists,
+ * SIGKILL) goes through the cgroupfs manager on the same cgroup path.
  *
  * Also here: the value model of unit properties (shared with cgroup-systemd-props.c) and the unit naming
  * rules of linux.cgroupsPath (pure, unit-tested).
@@ -25,6 +25,7 @@
 #include "cgroup-systemd.h"
 #include "fs-util.h"
 #include "sd-lazy.h"
+#include "systemd-bus.h"
 #include "log.h"
 #include "proc-util.h"
 
@@ -32,24 +33,10 @@
 #define SD_PATH            "/org/freedesktop/systemd1"
 #define SD_MANAGER         "org.freedesktop.systemd1.Manager"
 #define SD_UNIT_PATH       "/org/freedesktop/systemd1/unit"
-#define PRIVATE_ADDRESS    "unix:path=/run/systemd/private"
-#define DEFAULT_TIMEOUT_MS 10000
 #define CLEANUP_TIMEOUT_MS 5000
 
 #define ERR_UNIT_EXISTS  "org.freedesktop.systemd1.UnitExists"
 #define ERR_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
-
-static uint64_t timeout_ms(void)
-{
-        return env_timeout_ms("BERTH_SYSTEMD_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static bool endswith(const char *s, const char *suffix)
 {
@@ -349,80 +336,6 @@ static int bus_error(berth_error **err, const char *what, const sd_bus_error *e,
         return berth_err(err, -r, "%s", what);
 }
 
-/*
- * One connection per command, opened on first use and closed by bus_release() once the operation is done.
- * It is not kept while a container runs: systemd sends every signal to every connection on its private
- * socket, and would queue them for a connection nobody reads.
- */
-static sd_bus *cached_bus;
-static pid_t cached_pid;
-static bool cached_subscribed; /* Subscribe()d: on the system bus, systemd sends signals only to those */
-
-static void bus_release(void)
-{
-        if (cached_bus && cached_pid == getpid())
-                sd_bus_flush_close_unref(cached_bus);
-        cached_bus = NULL;
-}
-
-static int bus_open_address(const char *address, uint64_t timeout, sd_bus **ret)
-{
-        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
-        int r = sd_bus_new(&bus);
-        if (r >= 0)
-                r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, timeout * 1000);
-        if (r >= 0)
-                r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-static int bus_open_system(uint64_t timeout, sd_bus **ret)
-{
-        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
-        int r = sd_bus_open_system(&bus);
-        if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, timeout * 1000);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-/*
- * The system bus, else systemd's private socket (root only). A call that dbus-daemon passes on costs less
- * than a new private connection, for which systemd sets up its whole API (about 0.3 ms against 1.2 ms for a
- * connection and one call, measured with systemd 252); a command makes few calls.
- */
-static int bus_open(const char *unit, sd_bus **ret, berth_error **err)
-{
-        uint64_t timeout = timeout_ms();
-        const char *address = secure_getenv("BERTH_SYSTEMD_ADDRESS");
-        if (address && *address) {
-                int r = bus_open_address(address, timeout, ret);
-                if (r < 0)
-                        return berth_err(
-                            err, -r, "systemd: %s: cannot connect to systemd at %s (BERTH_SYSTEMD_ADDRESS)",
-                            unit, address);
-                return 0;
-        }
-        int rs = bus_open_system(timeout, ret), rp = -EPERM;
-        if (rs >= 0)
-                return 0;
-        log_debug("systemd: system bus: %s (trying the private socket)", strerror(-rs));
-        if (geteuid() == 0 && (rp = bus_open_address(PRIVATE_ADDRESS, timeout, ret)) >= 0)
-                return 0;
-        return berth_err_plain(
-            err, -rs,
-            "systemd: %s: cannot reach systemd (system bus: %s; private socket %s: %s): is "
-            "PID 1 systemd? (--cgroup-manager=cgroupfs does without it)",
-            unit, strerror(-rs), PRIVATE_ADDRESS, rp == -EPERM ? "not root" : strerror(-rp));
-}
-
 /* The reply to an asynchronous call: its error, or the job path of a reply that names one. */
 struct reply {
         bool done;
@@ -476,26 +389,6 @@ static int method_call(sd_bus *bus, struct reply *async, sd_bus_error *e, const 
         int r = method_callv(bus, async, e, method, types, ap);
         va_end(ap);
         return r;
-}
-
-/* The command's connection (see bus_open()). */
-static int bus_get(const char *unit, sd_bus **ret, berth_error **err)
-{
-        if (cached_bus && cached_pid == getpid()) {
-                *ret = cached_bus;
-                return 0;
-        }
-        cached_bus = NULL; /* inherited across fork(): the parent's to close */
-        int r = sd_lazy_load(err);
-        if (r < 0)
-                return r;
-        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
-        if ((r = bus_open(unit, &bus, err)) < 0)
-                return r;
-        *ret = cached_bus = TAKE_PTR(bus);
-        cached_pid = getpid();
-        cached_subscribed = false;
-        return 0;
 }
 
 static int append_value(sd_bus_message *m, const struct unit_value *v)
@@ -559,19 +452,6 @@ static int append_props(sd_bus_message *m, const char *unit, const struct unit_p
 
 /* ---- calls in flight, jobs ---- */
 
-/* Handles what arrived, or waits for more until deadline: 0 (progress or not), -ETIMEDOUT, a bus error. */
-static int bus_step(sd_bus *bus, uint64_t deadline)
-{
-        int r = sd_bus_process(bus, NULL);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        uint64_t now = now_usec();
-        if (now >= deadline)
-                return -ETIMEDOUT;
-        r = sd_bus_wait(bus, deadline - now);
-        return r < 0 && r != -EINTR ? r : 0;
-}
-
 /* The JobRemoved signal of one job. */
 struct job_wait {
         const struct reply *call; /* the call whose reply names the job */
@@ -604,11 +484,17 @@ static int job_subscribe(sd_bus *bus, struct job_wait *w, const struct reply *ca
 {
         bool client = sd_bus_is_bus_client(bus) > 0;
         w->call = call;
-        int r = sd_bus_match_signal(bus, &w->slot, client ? SD_DEST : NULL, SD_PATH, SD_MANAGER, "JobRemoved",
-                                    on_job_removed, w);
-        if (r >= 0 && client && !cached_subscribed &&
-            (r = method_call(bus, NULL, NULL, "Subscribe", "")) >= 0)
-                cached_subscribed = true;
+        /* No round trip: dbus-daemon and systemd handle our messages in order, so the match and the
+         * subscription are in place before the call that follows makes a job. */
+        int r = sd_bus_match_signal_async(bus, &w->slot, client ? SD_DEST : NULL, SD_PATH, SD_MANAGER,
+                                          "JobRemoved", on_job_removed, NULL, w);
+        if (r >= 0 && client && !systemd_bus_subscribed()) {
+                _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
+                r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe");
+                /* floating, its reply ignored (an error would show as a job that never ends: timeout) */
+                if (r >= 0 && (r = sd_bus_call_async(bus, NULL, m, NULL, NULL, 0)) >= 0)
+                        systemd_bus_set_subscribed();
+        }
         return r;
 }
 
@@ -668,13 +554,13 @@ static int stop_unit(sd_bus *bus, const struct cgroup *cg, bool wait, uint64_t d
         if (r >= 0)
                 r = method_call(bus, &reset, NULL, "ResetFailedUnit", "s", cg->unit);
         while (r >= 0 && (!stop.done || !reset.done))
-                r = bus_step(bus, deadline);
+                r = systemd_bus_step(bus, deadline);
         bool gone = sd_bus_error_has_name(&stop.error, ERR_NO_SUCH_UNIT);
         if (r >= 0 && sd_bus_error_is_set(&stop.error) && !gone)
                 r = bus_error(err, what, &stop.error, -EIO);
         else if (r >= 0 && wait && !gone) {
                 while (r >= 0 && !w.result)
-                        r = bus_step(bus, deadline);
+                        r = systemd_bus_step(bus, deadline);
                 if (r >= 0 && !STREQ(w.result, "done"))
                         log_debug("%s: job %s finished with result \"%s\"", what, stop.job, w.result);
                 if (r >= 0 && (r = method_call(bus, NULL, NULL, "ResetFailedUnit", "s", cg->unit)) < 0) {
@@ -735,7 +621,7 @@ static int start_send(sd_bus *bus, const char *unit)
         /* On its way before the caller goes on (after the authentication, on a new connection). */
         uint64_t queued = 0;
         while (r >= 0 && (r = sd_bus_get_n_queued_write(bus, &queued)) >= 0 && queued > 0)
-                r = bus_step(bus, start.deadline);
+                r = systemd_bus_step(bus, start.deadline);
         return r;
 }
 
@@ -771,12 +657,13 @@ static int clear_stale_unit(sd_bus *bus, const struct cgroup *cg, berth_error **
  * failure the unit and its processes are gone (the caller reaps the process). */
 static int start_finish(struct cgroup *cg, berth_error **err)
 {
-        sd_bus *bus = cached_bus;
+        sd_bus *bus = NULL;
+        (void)systemd_bus_get(cg->unit, &bus, NULL); /* open since create_async */
         _cleanup_free_ char *what = xasprintf("systemd: start transient unit %s", cg->unit);
         int r = 0;
         for (;;) {
                 while (r >= 0 && !start.call.done)
-                        r = bus_step(bus, start.deadline);
+                        r = systemd_bus_step(bus, start.deadline);
                 if (r < 0 || !sd_bus_error_has_name(&start.call.error, ERR_UNIT_EXISTS) || start.retried)
                         break;
                 start.retried = true;
@@ -785,10 +672,10 @@ static int start_finish(struct cgroup *cg, berth_error **err)
         }
         bool created = r >= 0 && start.call.done && !sd_bus_error_is_set(&start.call.error);
         while (r >= 0 && created && !start.job.result)
-                r = bus_step(bus, start.deadline);
+                r = systemd_bus_step(bus, start.deadline);
         if (r == -ETIMEDOUT)
                 r = berth_err_plain(err, ETIMEDOUT, "%s: %s within %" PRIu64 " ms", what,
-                                    created ? "its job did not finish" : "no reply", timeout_ms());
+                                    created ? "its job did not finish" : "no reply", systemd_timeout_ms());
         else if (r < 0)
                 r = bus_error(err, what, NULL, r);
         else if (!created)
@@ -808,11 +695,11 @@ static int start_finish(struct cgroup *cg, berth_error **err)
                 _cleanup_error_ berth_error *e = NULL;
                 if (cgroup_populated(cg) > 0)
                         (void)method_call(bus, NULL, NULL, "KillUnit", "ssi", cg->unit, "all", SIGKILL);
-                if (stop_unit(bus, cg, false, now_usec() + CLEANUP_TIMEOUT_MS * 1000, &e) < 0)
+                if (stop_unit(bus, cg, false, systemd_now_usec() + CLEANUP_TIMEOUT_MS * 1000, &e) < 0)
                         log_warn("%s", e->msg);
         }
         start_done();
-        bus_release();
+        /* the connection stays for the rest of the create (machined); container_create releases it */
         return r;
 }
 
@@ -873,11 +760,11 @@ static int sd_create_async(struct cgroup *cg, const struct spec *spec, pid_t pid
                 return r;
 
         sd_bus *bus;
-        if ((r = bus_get(cg->unit, &bus, err)) < 0)
+        if ((r = systemd_bus_get(cg->unit, &bus, err)) < 0)
                 return r;
         start.cg = cg;
         start.retried = false;
-        start.deadline = now_usec() + timeout_ms() * 1000;
+        start.deadline = systemd_now_usec() + systemd_timeout_ms() * 1000;
         start.pid = pid;
         start.props = props;
         props = (struct unit_props){};
@@ -885,7 +772,7 @@ static int sd_create_async(struct cgroup *cg, const struct spec *spec, pid_t pid
         res = (struct systemd_resources){};
         if ((r = job_subscribe(bus, &start.job, &start.call)) < 0 || (r = start_send(bus, cg->unit)) < 0) {
                 start_done();
-                bus_release();
+                systemd_bus_release();
                 return berth_err(err, -r, "systemd: %s: send StartTransientUnit", cg->unit);
         }
         /* A new cgroup namespace is rooted where the init is when it unshares it: it must be in place. */
@@ -965,10 +852,10 @@ static int sd_destroy(struct cgroup *cg, berth_error **err)
                 return 0;
         }
         sd_bus *bus;
-        int r = bus_get(cg->unit, &bus, err);
+        int r = systemd_bus_get(cg->unit, &bus, err);
         if (r >= 0)
-                r = stop_unit(bus, cg, false, now_usec() + timeout_ms() * 1000, err);
-        bus_release();
+                r = stop_unit(bus, cg, false, systemd_now_usec() + systemd_timeout_ms() * 1000, err);
+        systemd_bus_release();
         return r;
 }
 
@@ -977,14 +864,14 @@ static int unit_call(struct cgroup *cg, sd_bus_error *e, berth_error **err, cons
                      const char *types, ...)
 {
         sd_bus *bus;
-        int r = bus_get(cg->unit, &bus, err);
+        int r = systemd_bus_get(cg->unit, &bus, err);
         if (r < 0)
                 return r;
         va_list ap;
         va_start(ap, types);
         r = method_callv(bus, NULL, e, method, types, ap);
         va_end(ap);
-        bus_release();
+        systemd_bus_release();
         if (r < 0) {
                 _cleanup_free_ char *what = xasprintf("systemd: %s %s", method, cg->unit);
                 return bus_error(err, what, e, r);
@@ -1051,7 +938,7 @@ static int sd_update(struct cgroup *cg, const struct spec_resources *resources, 
                 sd_bus *bus;
                 _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
-                if ((r = bus_get(cg->unit, &bus, err)) < 0)
+                if ((r = systemd_bus_get(cg->unit, &bus, err)) < 0)
                         return r;
                 r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
                                                    "SetUnitProperties");
@@ -1061,7 +948,7 @@ static int sd_update(struct cgroup *cg, const struct spec_resources *resources, 
                         r = append_props(m, cg->unit, &res.props);
                 if (r >= 0)
                         r = sd_bus_call(bus, m, 0, &e, NULL);
-                bus_release();
+                systemd_bus_release();
                 if (r < 0) {
                         _cleanup_free_ char *what = xasprintf("systemd: SetUnitProperties %s", cg->unit);
                         return bus_error(err, what, &e, r);
@@ -1085,7 +972,7 @@ static int sd_init_new(struct cgroup *cg, const struct spec *spec, berth_error *
          * why when it cannot be reached). */
         _cleanup_error_ berth_error *e = NULL;
         sd_bus *bus;
-        if (bus_get(cg->unit, &bus, &e) < 0)
+        if (systemd_bus_get(cg->unit, &bus, &e) < 0)
                 log_debug("%s", e->msg);
         return 0;
 }

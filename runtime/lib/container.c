@@ -21,6 +21,8 @@
 #include "log.h"
 #include "machine.h"
 #include "namespaces.h"
+#include "netns-prefetch.h"
+#include "systemd-bus.h"
 #include "notify.h"
 #include "plugins.h"
 #include "proc-util.h"
@@ -285,11 +287,27 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         log_debug("create %s: begin", id);
         if ((r = berth_id_validate(id, err)) < 0)
                 return r;
+        /* joined (taken or dropped) before anything else runs: plugins, hooks, the clone */
+        _cleanup_(netns_prefetch_dropp) int prefetch = 0;
+        netns_prefetch_start();
+        /* systemd: the connection authenticates while the config is loaded; closed when create is done */
+        _cleanup_(systemd_bus_releasep) int bus = 0;
+        if (rt->cgroup_manager == CGROUP_MANAGER_SYSTEMD)
+                systemd_bus_prepare();
         _cleanup_spec_ struct spec *spec = NULL;
         if ((r = spec_load(o->bundle ? o->bundle : ".", &spec, err)) < 0)
                 return r;
         if ((r = validate_for_create(spec, o, err)) < 0)
                 return r;
+        _cleanup_(ns_plan_close) struct ns_plan plan;
+        if ((r = ns_plan_build(spec, &plan, err)) < 0)
+                return berth_err_prefix(err, "config.json");
+        /* a prefetched network namespace is owned by the host's user namespace: not for a container that
+         * makes or joins its own */
+        if (plan.create[NS_NET] && !plan.create[NS_USER] && plan.join_fd[NS_USER] < 0 &&
+            (plan.join_fd[NS_NET] = netns_prefetch_take()) >= 0)
+                plan.create[NS_NET] = false;
+        netns_prefetch_drop();
         if (rt->hooks_dirs && (r = hooks_dirs_apply(spec, rt->hooks_dirs, err)) < 0)
                 return r;
         _cleanup_plugins_ struct plugin_set *plugins = NULL;
@@ -317,9 +335,6 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         _cleanup_cgroup_ struct cgroup *cg = NULL;
         if ((r = cgroup_new((enum cgroup_manager_type)rt->cgroup_manager, id, spec, &cg, err)) < 0)
                 return r;
-        _cleanup_(ns_plan_close) struct ns_plan plan;
-        if ((r = ns_plan_build(spec, &plan, err)) < 0)
-                return berth_err_prefix(err, "config.json");
         unsigned listen = 0;
         _cleanup_strv_free_ char **env = build_env(spec->process, &listen);
         _cleanup_close_ int console_fd = -1;
@@ -337,6 +352,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         for (int t = 0; t < _NS_TYPE_MAX; t++)
                 pc.has_ns[t] = plan.create[t] || plan.join_fd[t] >= 0;
         bool cgroup_made = false, machine_registered = false;
+        struct machine_reg *machine = NULL;
         _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1, notify_fd = -1;
         _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
                             *state_dir = NULL;
@@ -445,6 +461,9 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         if (cg->ops->settle && (r = cg->ops->settle(cg, err)) < 0)
                 goto fail;
         log_debug("create %s: init reported created", id);
+        /* machined answers while the state is written (and, for run, the init execs) */
+        if ((r = machine_register_start(spec, id, cx.init, cg, &machine, err)) < 0)
+                goto fail;
         if (run) {
                 /* the notify socket exists before the process can say anything; the state is written while
                  * the init goes on to exec */
@@ -478,11 +497,12 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         };
         if ((r = state_write(dirfd, &st, err)) < 0)
                 goto fail;
-        if ((r = machine_register(spec, id, cx.init, cg, err)) < 0)
-                goto fail;
-        machine_registered = r > 0;
         if (o->pid_file && (r = pid_file_write(o->pid_file, cx.init, err)) < 0)
                 goto fail;
+        r = machine_register_finish(TAKE_PTR(machine), err);
+        if (r < 0)
+                goto fail;
+        machine_registered = r > 0;
         if (run) {
                 run->sync_fd = sync[0];
                 run->notify_fd = TAKE_FD(notify_fd);
@@ -499,6 +519,8 @@ fail:
                 close(sync[1]);
         kill_and_reap(&cx);
         pc.pid = 0; /* gone: a plugin's destroy must not look at a pid that may be reused */
+        if (machine && machine_register_finish(TAKE_PTR(machine), NULL) > 0)
+                machine_registered = true;
         if (machine_registered)
                 machine_unregister(id, cg, NULL);
         if (plugins_any(plugins)) {

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * systemd-machined registration over the system bus (sd-bus, opened lazily).
+ * systemd-machined registration over the system bus: the connection the systemd cgroup manager opened for the
+ * command (systemd-bus.c) when it is on the system bus, else one of its own.
+ *
+ * `create` sends RegisterMachine as soon as the scope is up (machine_register_start) and collects the answer
+ * last (machine_register_finish), so machined's work overlaps with the state write and, for `run`, with the
+ * init's exec.
  *
  * RegisterMachine() ties the machine to the unit of its leader (the container's scope): machined drops it by
  * itself when the scope goes away, and UnregisterMachine() drops it earlier without touching any process.
@@ -18,6 +23,7 @@
 #include "proc-util.h"
 #include "machine.h"
 #include "sd-lazy.h"
+#include "systemd-bus.h"
 
 #define MACHINED_DEST       "org.freedesktop.machine1"
 #define MACHINED_PATH       "/org/freedesktop/machine1"
@@ -63,10 +69,19 @@ static uint64_t timeout_ms(void)
         return env_timeout_ms("BERTH_MACHINED_TIMEOUT_MS", DEFAULT_TIMEOUT_MS);
 }
 
-/* The system bus, or 0 with *ret NULL when there is none (no bus daemon: no machined either). */
-static int bus_open(const char *what, sd_bus **ret, berth_error **err)
+/* The system bus, or 0 with *ret NULL when there is none (no bus daemon: no machined either). *ret_own: the
+ * caller closes it (it is not the command's shared connection). */
+static int bus_open(const char *what, const struct cgroup *cg, sd_bus **ret, bool *ret_own, berth_error **err)
 {
-        *ret = NULL;
+        /* the systemd manager's connection: the one the command has, or will use next */
+        sd_bus *shared = NULL;
+        _cleanup_error_ berth_error *e = NULL;
+        if (cg->type == CGROUP_MANAGER_SYSTEMD && systemd_bus_get(cg->unit, &shared, &e) < 0)
+                log_debug("machined: %s", e->msg);
+        *ret = systemd_bus_current_system();
+        *ret_own = false;
+        if (*ret)
+                return 0;
         int r = sd_lazy_load(err);
         if (r < 0)
                 return r;
@@ -79,7 +94,14 @@ static int bus_open(const char *what, sd_bus **ret, berth_error **err)
                 return 0;
         }
         *ret = TAKE_PTR(bus);
+        *ret_own = true;
         return 0;
+}
+
+static void bus_close(sd_bus *bus, bool own)
+{
+        if (bus && own)
+                sd_bus_flush_close_unref(bus);
 }
 
 /* machined is not installed, or masked, on this host. */
@@ -90,9 +112,42 @@ static bool machined_missing(const sd_bus_error *e)
                                       ERR_NO_SUCH_UNIT);
 }
 
-int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
-                     berth_error **err)
+struct machine_reg {
+        char *id;
+        sd_bus *bus;
+        bool own_bus;
+        sd_bus_slot *slot;
+        bool done;
+        sd_bus_error error;
+        uint64_t deadline;
+};
+
+static void machine_reg_free(struct machine_reg *reg)
 {
+        if (!reg)
+                return;
+        if (reg->slot)
+                sd_bus_slot_unref(reg->slot);
+        sd_lazy_error_free(&reg->error);
+        bus_close(reg->bus, reg->own_bus);
+        free(reg->id);
+        free(reg);
+}
+
+static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct machine_reg *reg = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        reg->done = true;
+        if (e)
+                sd_bus_error_copy(&reg->error, e);
+        return 0;
+}
+
+int machine_register_start(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
+                           struct machine_reg **ret, berth_error **err)
+{
+        *ret = NULL;
         /* checked whatever the manager, so a bundle is valid or not everywhere */
         const char *a = spec_annotation(spec, MACHINED_ANNOTATION);
         if (a && !STREQ(a, "true") && !STREQ(a, "false"))
@@ -111,36 +166,69 @@ int machine_register(const struct spec *spec, const char *id, pid_t leader, cons
                           id);
                 return 0;
         }
-        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
-        int r = bus_open("register", &bus, err);
-        if (r < 0 || !bus)
+        struct machine_reg *reg = xmalloc0(sizeof(*reg));
+        reg->error = SD_BUS_ERROR_NULL;
+        reg->id = xstrdup(id);
+        int r = bus_open("register", cg, &reg->bus, &reg->own_bus, err);
+        if (r < 0 || !reg->bus) {
+                machine_reg_free(reg);
                 return r;
-
+        }
         _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         const char *root = spec && spec->rootfs ? spec->rootfs : "";
-        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
+        r = sd_bus_message_new_method_call(reg->bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
                                            "RegisterMachine");
         /* name, id (16 bytes or none), service, class, leader, root directory */
         if (r >= 0)
                 r = sd_bus_message_append(m, "sayssus", id, 0, MACHINED_SERVICE, "container",
                                           (uint32_t)leader, root);
+        reg->deadline = systemd_now_usec() + timeout_ms() * 1000;
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &e, NULL);
-        if (r >= 0) {
-                log_debug("machined: registered %s (leader %d, root %s)", id, (int)leader, root);
-                return 1;
+                r = sd_bus_call_async(reg->bus, &reg->slot, m, on_register_reply, reg, timeout_ms() * 1000);
+        /* on its way now: machined works while we go on */
+        uint64_t queued = 0;
+        while (r >= 0 && (r = sd_bus_get_n_queued_write(reg->bus, &queued)) >= 0 && queued > 0)
+                r = systemd_bus_step(reg->bus, reg->deadline);
+        if (r < 0) {
+                machine_reg_free(reg);
+                return berth_err(err, -r, "register machine %s with systemd-machined", id);
         }
-        if (machined_missing(&e)) {
-                log_debug("machined: %s: %s: not registered", e.name, e.message ? e.message : "");
+        log_debug("machined: registering %s (leader %d, root %s)", id, (int)leader, root);
+        *ret = reg;
+        return 1;
+}
+
+int machine_register_finish(struct machine_reg *reg, berth_error **err)
+{
+        if (!reg)
                 return 0;
-        }
-        if (sd_bus_error_is_set(&e))
-                return berth_err_plain(err, sd_bus_error_get_errno(&e) ?: -r,
-                                       "register machine %s with systemd-machined: %s: %s (annotation "
-                                       "%s=false turns registration off)",
-                                       id, e.name, e.message ? e.message : "", MACHINED_ANNOTATION);
-        return berth_err(err, -r, "register machine %s with systemd-machined", id);
+        int r = 0;
+        while (r >= 0 && !reg->done)
+                r = systemd_bus_step(reg->bus, reg->deadline);
+        const sd_bus_error *e = &reg->error;
+        if (r < 0)
+                r = berth_err(err, -r, "register machine %s with systemd-machined", reg->id);
+        else if (!sd_bus_error_is_set(e)) {
+                log_debug("machined: registered %s", reg->id);
+                r = 1;
+        } else if (machined_missing(e)) {
+                log_debug("machined: %s: %s: not registered", e->name, e->message ? e->message : "");
+                r = 0;
+        } else
+                r = berth_err_plain(err, sd_bus_error_get_errno(e) ?: EIO,
+                                    "register machine %s with systemd-machined: %s: %s (annotation "
+                                    "%s=false turns registration off)",
+                                    reg->id, e->name, e->message ? e->message : "", MACHINED_ANNOTATION);
+        machine_reg_free(reg);
+        return r;
+}
+
+int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
+                     berth_error **err)
+{
+        struct machine_reg *reg = NULL;
+        int r = machine_register_start(spec, id, leader, cg, &reg, err);
+        return r <= 0 ? r : machine_register_finish(reg, err);
 }
 
 /* 1 when machined's state file says the machine id runs in unit (so it is ours), 0 otherwise. */
@@ -163,17 +251,9 @@ static int machine_is_ours(const char *id, const char *unit)
         return 0;
 }
 
-int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err)
+static int machine_unregister_on(sd_bus *bus, const char *id, berth_error **err)
 {
-        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT) || !cg->unit ||
-            !machine_name_valid(id))
-                return 0;
-        if (!machine_is_ours(id, cg->unit))
-                return 0;
-        _cleanup_(sd_lazy_bus_unrefp) sd_bus *bus = NULL;
-        int r = bus_open("unregister", &bus, err);
-        if (r < 0 || !bus)
-                return r;
+        int r;
 
         _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -200,4 +280,21 @@ int machine_unregister(const char *id, const struct cgroup *cg, berth_error **er
                                        "unregister machine %s from systemd-machined: %s: %s", id, e.name,
                                        e.message ? e.message : "");
         return berth_err(err, -r, "unregister machine %s from systemd-machined", id);
+}
+
+int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err)
+{
+        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT) || !cg->unit ||
+            !machine_name_valid(id))
+                return 0;
+        if (!machine_is_ours(id, cg->unit))
+                return 0;
+        sd_bus *bus = NULL;
+        bool own = false;
+        int r = bus_open("unregister", cg, &bus, &own, err);
+        if (r < 0 || !bus)
+                return r;
+        r = machine_unregister_on(bus, id, err);
+        bus_close(bus, own);
+        return r;
 }

@@ -25,6 +25,7 @@
         X(sd_bus_set_method_call_timeout)                                                                    \
         X(sd_bus_get_property_string)                                                                        \
         X(sd_bus_match_signal)                                                                               \
+        X(sd_bus_match_signal_async)                                                                         \
         X(sd_bus_path_encode)                                                                                \
         X(sd_bus_slot_unref)                                                                                 \
         X(sd_bus_message_new_method_call)                                                                    \
@@ -86,6 +87,7 @@ static inline void sd_lazy_error_free(sd_bus_error *e)
 #define sd_bus_set_method_call_timeout(...)  sym_sd_bus_set_method_call_timeout(__VA_ARGS__)
 #define sd_bus_get_property_string(...)      sym_sd_bus_get_property_string(__VA_ARGS__)
 #define sd_bus_match_signal(...)             sym_sd_bus_match_signal(__VA_ARGS__)
+#define sd_bus_match_signal_async(...)       sym_sd_bus_match_signal_async(__VA_ARGS__)
 #define sd_bus_path_encode(...)              sym_sd_bus_path_encode(__VA_ARGS__)
 #define sd_bus_slot_unref(...)               sym_sd_bus_slot_unref(__VA_ARGS__)
 #define sd_bus_message_new_method_call(...)  sym_sd_bus_message_new_method_call(__VA_ARGS__)

@@ -3,7 +3,7 @@
 #include "json-util.h"
 #include "spec.h"
 
-#include <json-glib/json-glib.h>
+#include "json-lazy.h"
 
 static void add_strings(JsonBuilder *b, const char *key, const char *const *v)
 {
