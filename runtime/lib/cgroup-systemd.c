@@ -855,7 +855,7 @@ static int sd_destroy(struct cgroup *cg, berth_error **err)
         int r = systemd_bus_get(cg->unit, &bus, err);
         if (r >= 0)
                 r = stop_unit(bus, cg, false, systemd_now_usec() + systemd_timeout_ms() * 1000, err);
-        systemd_bus_release();
+        /* the connection stays for the caller's other calls (machined); it releases it */
         return r;
 }
 

@@ -10,6 +10,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "machine.h"
+#include "systemd-bus.h"
 #include "proc-util.h"
 
 void container_close(struct container *c)
@@ -94,7 +95,9 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
                 /* Our own child when `run` created it: reap it. */
                 waitpid(s->pid, NULL, WNOHANG);
         }
-        if (machine_unregister(s->id, cg, &e) < 0) {
+        /* machined unregisters while the cgroup goes (systemd: the same connection, the calls in one go) */
+        struct machine_reg *machine = NULL;
+        if (machine_unregister_start(s->id, cg, &machine, &e) < 0) {
                 log_warn("%s", e->msg);
                 berth_error_freep(&e);
         }
@@ -103,7 +106,13 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
                 usleep(delay);
                 delay = MIN(delay * 2, (useconds_t)50000);
         }
-        if ((r = cg->ops->destroy(cg, err)) < 0)
+        r = cg->ops->destroy(cg, err);
+        if (machine_call_finish(machine, &e) < 0) {
+                log_warn("%s", e->msg);
+                berth_error_freep(&e);
+        }
+        systemd_bus_release();
+        if (r < 0)
                 return r;
         log_debug("delete %s: cgroup removed", s->id);
         if (hooks && hooks_present(hooks, HOOK_POSTSTOP)) {

@@ -21,7 +21,7 @@
 #include "log.h"
 #include "machine.h"
 #include "namespaces.h"
-#include "netns-prefetch.h"
+#include "prefetch.h"
 #include "systemd-bus.h"
 #include "notify.h"
 #include "plugins.h"
@@ -287,12 +287,14 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         log_debug("create %s: begin", id);
         if ((r = berth_id_validate(id, err)) < 0)
                 return r;
-        /* joined (taken or dropped) before anything else runs: plugins, hooks, the clone */
-        _cleanup_(netns_prefetch_dropp) int prefetch = 0;
-        netns_prefetch_start();
-        /* systemd: the connection authenticates while the config is loaded; closed when create is done */
-        _cleanup_(systemd_bus_releasep) int bus = 0;
-        if (rt->cgroup_manager == CGROUP_MANAGER_SYSTEMD)
+        /* berth_init() started it; joined before anything else runs: plugins, hooks, the clone */
+        _cleanup_(prefetch_joinp) int prefetch = 0;
+        prefetch_start();
+        /* systemd: the command's connection authenticates while the config is loaded; closed when create is
+         * done (for run: see run_release) */
+        _cleanup_(systemd_bus_release_unless) bool keep_bus = false;
+        bool systemd = rt->cgroup_manager == CGROUP_MANAGER_SYSTEMD;
+        if (systemd)
                 systemd_bus_prepare();
         _cleanup_spec_ struct spec *spec = NULL;
         if ((r = spec_load(o->bundle ? o->bundle : ".", &spec, err)) < 0)
@@ -305,9 +307,9 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         /* a prefetched network namespace is owned by the host's user namespace: not for a container that
          * makes or joins its own */
         if (plan.create[NS_NET] && !plan.create[NS_USER] && plan.join_fd[NS_USER] < 0 &&
-            (plan.join_fd[NS_NET] = netns_prefetch_take()) >= 0)
+            (plan.join_fd[NS_NET] = prefetch_take_netns()) >= 0)
                 plan.create[NS_NET] = false;
-        netns_prefetch_drop();
+        prefetch_join();
         if (rt->hooks_dirs && (r = hooks_dirs_apply(spec, rt->hooks_dirs, err)) < 0)
                 return r;
         _cleanup_plugins_ struct plugin_set *plugins = NULL;
@@ -351,7 +353,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         pc.state_dir = state_root_dir;
         for (int t = 0; t < _NS_TYPE_MAX; t++)
                 pc.has_ns[t] = plan.create[t] || plan.join_fd[t] >= 0;
-        bool cgroup_made = false, machine_registered = false;
+        bool cgroup_made = false;
         struct machine_reg *machine = NULL;
         _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1, notify_fd = -1;
         _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
@@ -499,10 +501,12 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 goto fail;
         if (o->pid_file && (r = pid_file_write(o->pid_file, cx.init, err)) < 0)
                 goto fail;
-        r = machine_register_finish(TAKE_PTR(machine), err);
-        if (r < 0)
+        if (run && machine) {
+                /* answered while the init execs: berth_run collects it, then closes the connection */
+                run->machine = TAKE_PTR(machine);
+                keep_bus = true;
+        } else if ((r = machine_call_finish(TAKE_PTR(machine), err)) < 0)
                 goto fail;
-        machine_registered = r > 0;
         if (run) {
                 run->sync_fd = sync[0];
                 run->notify_fd = TAKE_FD(notify_fd);
@@ -519,9 +523,7 @@ fail:
                 close(sync[1]);
         kill_and_reap(&cx);
         pc.pid = 0; /* gone: a plugin's destroy must not look at a pid that may be reused */
-        if (machine && machine_register_finish(TAKE_PTR(machine), NULL) > 0)
-                machine_registered = true;
-        if (machine_registered)
+        if (machine && machine_call_finish(TAKE_PTR(machine), NULL) > 0)
                 machine_unregister(id, cg, NULL);
         if (plugins_any(plugins)) {
                 /* destroy is idempotent and also runs for a create that failed half-way */
@@ -834,7 +836,7 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
 {
         pid_t pid;
         int raw_dirfd;
-        struct run_release rr = {-1, -1};
+        struct run_release rr = {.sync_fd = -1, .notify_fd = -1};
         int r = container_create(rt, id, o, &rr, &pid, &raw_dirfd, err);
         if (r < 0)
                 return r;
@@ -844,12 +846,16 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
         bool init_failed = false;
         if ((r = wait_init_exec_sync(sync_fd, &init_failed, err)) < 0 ||
             (r = state_read(dirfd, id, &st, err)) < 0 ||
-            (r = container_started(dirfd, st, state_dir, err)) < 0) {
+            (r = container_started(dirfd, st, state_dir, err)) < 0 ||
+            (r = machine_call_finish(TAKE_PTR(rr.machine), err)) < 0) {
+                machine_call_finish(rr.machine, NULL);
+                systemd_bus_release();
                 close(TAKE_FD(dirfd));
                 _cleanup_error_ berth_error *e2 = NULL;
                 berth_delete(rt, id, true, &e2);
                 return r;
         }
+        systemd_bus_release(); /* not kept while the container runs (see systemd-bus.h) */
         log_debug("run %s: started", id);
         *exit_status = 0;
         if (detach) {

@@ -4,6 +4,7 @@
 
 #include "berth/berth.h"
 #include "cgroup.h"
+#include "machine.h"
 #include "plugins.h"
 #include "state.h"
 
@@ -28,10 +29,12 @@ int container_signal_init(const struct container_state *s, int sig, berth_error 
 
 /* `run`: no exec fifo; the init is released (SYNC_START) as soon as it is created. The caller gets the sync
  * channel, which reaches EOF when the user process runs (SYNC_ERROR: it could not be started), and the
- * sd_notify proxy's socket (-1 when not in use). */
+ * sd_notify proxy's socket (-1 when not in use), and the machined registration in flight (NULL when none), on
+ * the command's systemd connection, which stays open for it (systemd_bus_release when done). */
 struct run_release {
         int sync_fd;
         int notify_fd;
+        struct machine_reg *machine; /* machined's answer, still to collect (machine_call_finish) */
 };
 /* Creates the container; on success *ret_pid is the init's host pid and *ret_dirfd the still-locked state
  * directory (the caller closes it). run: NULL for `create`. */

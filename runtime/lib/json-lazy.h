@@ -4,7 +4,7 @@
  * libselinux, libblkid, libz, libffi and gmodule: the dynamic loader spends about 0.7 ms on them before
  * main() (measured in the nspawn test host, berth/bench), which is as much as a whole container start costs
  * us besides. Opened with dlopen(), the load happens where berth chooses: after `create`/`run` set their
- * helper thread going (the network namespace, see netns-prefetch.h), so the two overlap.
+ * helper thread going (the network namespace, see prefetch.h), so the two overlap.
  *
  * Use: include this header instead of <json-glib/json-glib.h>; call json_lazy_load() before the first JSON
  * call (the entry points of spec.c, state.c, json-util.c and the CLI do). The json_*() and g_*() functions

@@ -4,7 +4,7 @@
  * command (systemd-bus.c) when it is on the system bus, else one of its own.
  *
  * `create` sends RegisterMachine as soon as the scope is up (machine_register_start) and collects the answer
- * last (machine_register_finish), so machined's work overlaps with the state write and, for `run`, with the
+ * last (machine_call_finish), so machined's work overlaps with the state write and, for `run`, with the
  * init's exec.
  *
  * RegisterMachine() ties the machine to the unit of its leader (the container's scope): machined drops it by
@@ -17,6 +17,7 @@
  * machined's D-Bus activation).
  */
 #include <ctype.h>
+#include <stdarg.h>
 
 #include "fs-util.h"
 #include "log.h"
@@ -112,7 +113,29 @@ static bool machined_missing(const sd_bus_error *e)
                                       ERR_NO_SUCH_UNIT);
 }
 
+/* 1 when machined's state file says the machine id runs in unit (so it is ours), 0 otherwise. */
+static int machine_is_ours(const char *id, const char *unit)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", MACHINED_STATE_DIR, id), *data = NULL;
+        size_t len = 0;
+        if (read_file(path, 65536, &data, &len) < 0)
+                return 0;
+        /* systemd 252 writes SCOPE=; accept UNIT= too, in case a later version renames it */
+        _cleanup_free_ char *want_scope = xasprintf("SCOPE=%s", unit),
+                            *want_unit = xasprintf("UNIT=%s", unit);
+        for (char *line = data, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (STREQ(line, want_scope) || STREQ(line, want_unit))
+                        return 1;
+        }
+        return 0;
+}
+
+/* A machined call in flight: register or unregister. */
 struct machine_reg {
+        bool unregister;
         char *id;
         sd_bus *bus;
         bool own_bus;
@@ -134,7 +157,7 @@ static void machine_reg_free(struct machine_reg *reg)
         free(reg);
 }
 
-static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct machine_reg *reg = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
@@ -142,6 +165,45 @@ static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *re
         if (e)
                 sd_bus_error_copy(&reg->error, e);
         return 0;
+}
+
+/* Sends method(id...) to machined and flushes it (machined works while we go on). 1 with *ret, 0 when there
+ * is no system bus, -errno. */
+static int call_start(const struct cgroup *cg, bool unregister, const char *id, const char *method,
+                      const char *types, struct machine_reg **ret, berth_error **err, ...)
+{
+        *ret = NULL;
+        struct machine_reg *reg = xmalloc0(sizeof(*reg));
+        reg->error = SD_BUS_ERROR_NULL;
+        reg->unregister = unregister;
+        reg->id = xstrdup(id);
+        int r = bus_open(unregister ? "unregister" : "register", cg, &reg->bus, &reg->own_bus, err);
+        if (r < 0 || !reg->bus) {
+                machine_reg_free(reg);
+                return r;
+        }
+        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
+        r = sd_bus_message_new_method_call(reg->bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
+                                           method);
+        if (r >= 0) {
+                va_list ap;
+                va_start(ap, err);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        reg->deadline = systemd_now_usec() + timeout_ms() * 1000;
+        if (r >= 0)
+                r = sd_bus_call_async(reg->bus, &reg->slot, m, on_reply, reg, timeout_ms() * 1000);
+        uint64_t queued = 0;
+        while (r >= 0 && (r = sd_bus_get_n_queued_write(reg->bus, &queued)) >= 0 && queued > 0)
+                r = systemd_bus_step(reg->bus, reg->deadline);
+        if (r < 0) {
+                machine_reg_free(reg);
+                return berth_err(err, -r, "%s machine %s %s systemd-machined",
+                                 unregister ? "unregister" : "register", id, unregister ? "from" : "with");
+        }
+        *ret = reg;
+        return 1;
 }
 
 int machine_register_start(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
@@ -166,39 +228,26 @@ int machine_register_start(const struct spec *spec, const char *id, pid_t leader
                           id);
                 return 0;
         }
-        struct machine_reg *reg = xmalloc0(sizeof(*reg));
-        reg->error = SD_BUS_ERROR_NULL;
-        reg->id = xstrdup(id);
-        int r = bus_open("register", cg, &reg->bus, &reg->own_bus, err);
-        if (r < 0 || !reg->bus) {
-                machine_reg_free(reg);
-                return r;
-        }
-        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
         const char *root = spec && spec->rootfs ? spec->rootfs : "";
-        r = sd_bus_message_new_method_call(reg->bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
-                                           "RegisterMachine");
-        /* name, id (16 bytes or none), service, class, leader, root directory */
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sayssus", id, 0, MACHINED_SERVICE, "container",
-                                          (uint32_t)leader, root);
-        reg->deadline = systemd_now_usec() + timeout_ms() * 1000;
-        if (r >= 0)
-                r = sd_bus_call_async(reg->bus, &reg->slot, m, on_register_reply, reg, timeout_ms() * 1000);
-        /* on its way now: machined works while we go on */
-        uint64_t queued = 0;
-        while (r >= 0 && (r = sd_bus_get_n_queued_write(reg->bus, &queued)) >= 0 && queued > 0)
-                r = systemd_bus_step(reg->bus, reg->deadline);
-        if (r < 0) {
-                machine_reg_free(reg);
-                return berth_err(err, -r, "register machine %s with systemd-machined", id);
-        }
         log_debug("machined: registering %s (leader %d, root %s)", id, (int)leader, root);
-        *ret = reg;
-        return 1;
+        /* name, id (16 bytes or none), service, class, leader, root directory */
+        return call_start(cg, false, id, "RegisterMachine", "sayssus", ret, err, id, 0, MACHINED_SERVICE,
+                          "container", (uint32_t)leader, root);
 }
 
-int machine_register_finish(struct machine_reg *reg, berth_error **err)
+int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_reg **ret,
+                             berth_error **err)
+{
+        *ret = NULL;
+        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT) || !cg->unit ||
+            !machine_name_valid(id))
+                return 0;
+        if (!machine_is_ours(id, cg->unit))
+                return 0;
+        return call_start(cg, true, id, "UnregisterMachine", "s", ret, err, id);
+}
+
+int machine_call_finish(struct machine_reg *reg, berth_error **err)
 {
         if (!reg)
                 return 0;
@@ -206,15 +255,29 @@ int machine_register_finish(struct machine_reg *reg, berth_error **err)
         while (r >= 0 && !reg->done)
                 r = systemd_bus_step(reg->bus, reg->deadline);
         const sd_bus_error *e = &reg->error;
+        const char *what = reg->unregister ? "unregister" : "register";
         if (r < 0)
-                r = berth_err(err, -r, "register machine %s with systemd-machined", reg->id);
+                r = berth_err(err, -r, "%s machine %s %s systemd-machined", what, reg->id,
+                              reg->unregister ? "from" : "with");
         else if (!sd_bus_error_is_set(e)) {
-                log_debug("machined: registered %s", reg->id);
-                r = 1;
-        } else if (machined_missing(e)) {
-                log_debug("machined: %s: %s: not registered", e->name, e->message ? e->message : "");
+                log_debug("machined: %sed %s", what, reg->id);
+                r = reg->unregister ? 0 : 1;
+        } else if (machined_missing(e) ||
+                   (reg->unregister &&
+                    sd_bus_error_has_names(e, ERR_NO_SUCH_MACHINE, SD_BUS_ERROR_UNKNOWN_METHOD))) {
+                /* unregister: gone already (machined drops a machine with its unit), or a machined without
+                 * UnregisterMachine (it then drops the machine when the scope stops). Never TerminateMachine:
+                 * that would kill. */
+                if (reg->unregister)
+                        log_debug("machined: unregister %s: %s: ignored", reg->id, e->name);
+                else
+                        log_debug("machined: %s: %s: not registered", e->name, e->message ? e->message : "");
                 r = 0;
-        } else
+        } else if (reg->unregister)
+                r = berth_err_plain(err, sd_bus_error_get_errno(e) ?: EIO,
+                                    "unregister machine %s from systemd-machined: %s: %s", reg->id, e->name,
+                                    e->message ? e->message : "");
+        else
                 r = berth_err_plain(err, sd_bus_error_get_errno(e) ?: EIO,
                                     "register machine %s with systemd-machined: %s: %s (annotation "
                                     "%s=false turns registration off)",
@@ -228,73 +291,12 @@ int machine_register(const struct spec *spec, const char *id, pid_t leader, cons
 {
         struct machine_reg *reg = NULL;
         int r = machine_register_start(spec, id, leader, cg, &reg, err);
-        return r <= 0 ? r : machine_register_finish(reg, err);
-}
-
-/* 1 when machined's state file says the machine id runs in unit (so it is ours), 0 otherwise. */
-static int machine_is_ours(const char *id, const char *unit)
-{
-        _cleanup_free_ char *path = xasprintf("%s/%s", MACHINED_STATE_DIR, id), *data = NULL;
-        size_t len = 0;
-        if (read_file(path, 65536, &data, &len) < 0)
-                return 0;
-        /* systemd 252 writes SCOPE=; accept UNIT= too, in case a later version renames it */
-        _cleanup_free_ char *want_scope = xasprintf("SCOPE=%s", unit),
-                            *want_unit = xasprintf("UNIT=%s", unit);
-        for (char *line = data, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                if (STREQ(line, want_scope) || STREQ(line, want_unit))
-                        return 1;
-        }
-        return 0;
-}
-
-static int machine_unregister_on(sd_bus *bus, const char *id, berth_error **err)
-{
-        int r;
-
-        _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_(sd_lazy_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        r = sd_bus_message_new_method_call(bus, &m, MACHINED_DEST, MACHINED_PATH, MACHINED_MANAGER,
-                                           "UnregisterMachine");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", id);
-        if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &e, NULL);
-        if (r >= 0) {
-                log_debug("machined: unregistered %s", id);
-                return 0;
-        }
-        /* Gone already (machined drops a machine with its unit), machined gone, or a machined without
-         * UnregisterMachine (it then drops the machine when the scope stops). Never TerminateMachine: that
-         * would kill. */
-        if (machined_missing(&e) ||
-            sd_bus_error_has_names(&e, ERR_NO_SUCH_MACHINE, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                log_debug("machined: unregister %s: %s: ignored", id, e.name);
-                return 0;
-        }
-        if (sd_bus_error_is_set(&e))
-                return berth_err_plain(err, sd_bus_error_get_errno(&e) ?: -r,
-                                       "unregister machine %s from systemd-machined: %s: %s", id, e.name,
-                                       e.message ? e.message : "");
-        return berth_err(err, -r, "unregister machine %s from systemd-machined", id);
+        return r <= 0 ? r : machine_call_finish(reg, err);
 }
 
 int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err)
 {
-        if (!cg || (cg->type != CGROUP_MANAGER_SYSTEMD && cg->type != CGROUP_MANAGER_UNIT) || !cg->unit ||
-            !machine_name_valid(id))
-                return 0;
-        if (!machine_is_ours(id, cg->unit))
-                return 0;
-        sd_bus *bus = NULL;
-        bool own = false;
-        int r = bus_open("unregister", cg, &bus, &own, err);
-        if (r < 0 || !bus)
-                return r;
-        r = machine_unregister_on(bus, id, err);
-        bus_close(bus, own);
-        return r;
+        struct machine_reg *reg = NULL;
+        int r = machine_unregister_start(id, cg, &reg, err);
+        return r <= 0 ? r : machine_call_finish(reg, err);
 }

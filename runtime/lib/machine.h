@@ -19,12 +19,15 @@
 int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
                      berth_error **err);
 /* The same in two steps: the call is sent (1, *ret set) or skipped (0) now, and machined's answer is
- * collected by machine_register_finish (which frees reg; NULL: returns 0) with machine_register's result.
- * reg uses the command's systemd connection: finish it before that is released. */
+ * collected by machine_call_finish (which frees reg; NULL: returns 0) with machine_register's result.
+ * reg uses the command's systemd connection when it has one: finish it before that is released. */
 struct machine_reg;
 int machine_register_start(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
                            struct machine_reg **ret, berth_error **err);
-int machine_register_finish(struct machine_reg *reg, berth_error **err);
+/* machine_unregister in two steps, likewise. */
+int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_reg **ret,
+                             berth_error **err);
+int machine_call_finish(struct machine_reg *reg, berth_error **err);
 /* Unregisters (without killing anything: the caller stops the container itself). Missing is fine. */
 int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err);
 /* A name machined accepts: a hostname (dot-separated labels of letters, digits and inner hyphens) of at most

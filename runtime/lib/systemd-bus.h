@@ -34,10 +34,10 @@ int systemd_bus_get(const char *what, sd_bus **ret, berth_error **err);
 sd_bus *systemd_bus_current_system(void);
 /* Closes the connection (idempotent). */
 void systemd_bus_release(void);
-static inline void systemd_bus_releasep(int *unused)
+static inline void systemd_bus_release_unless(bool *keep)
 {
-        (void)unused;
-        systemd_bus_release();
+        if (!*keep)
+                systemd_bus_release();
 }
 /* Whether Subscribe() was called on this connection (systemd sends job signals only to subscribers). */
 bool systemd_bus_subscribed(void);

@@ -31,8 +31,8 @@ struct berth_create_opts {
 };
 
 /* Loads what libberth needs at run time (json-glib, opened with dlopen: see json-lazy.h). Call it once before
- * any other berth_*() function. create: the command is about to create a container (create, run); what only
- * that needs is started early on a helper thread (the network namespace, see netns-prefetch.h). */
+ * any other berth_*() function. create: the command is about to create a container (create, run);
+ * what only that needs is started early on a helper thread (see prefetch.h). */
 int berth_init(bool create, berth_error **err);
 
 int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
