@@ -117,7 +117,7 @@ int hooks_save(int state_dirfd, const struct spec *spec, berth_error **err)
                 any |= hooks_present(spec, st);
         if (!any)
                 return 0;
-        _cleanup_gobject_ JsonBuilder *b = json_builder_new();
+        g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
         for (enum hook_stage st = 0; st < _HOOK_STAGE_MAX; st++) {
                 if (!hooks_present(spec, st))
@@ -129,8 +129,8 @@ int hooks_save(int state_dirfd, const struct spec *spec, berth_error **err)
                 json_builder_end_array(b);
         }
         json_builder_end_object(b);
-        _cleanup_json_node_ JsonNode *root = json_builder_get_root(b);
-        _cleanup_gobject_ JsonGenerator *g = json_generator_new();
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
+        g_autoptr(JsonGenerator) g = json_generator_new();
         json_generator_set_root(g, root);
         gsize len = 0;
         gchar *txt = json_generator_to_data(g, &len);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 #include "cli.h"
 #include "json-util.h"
 
 static void print_json(const struct berth_container_info *v, size_t n)
 {
-        _cleanup_gobject_ JsonBuilder *b = json_builder_new();
+        g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_array(b);
         for (size_t i = 0; i < n; i++) {
                 json_builder_begin_object(b);
@@ -27,7 +27,7 @@ static void print_json(const struct berth_container_info *v, size_t n)
                 json_builder_end_object(b);
         }
         json_builder_end_array(b);
-        _cleanup_json_node_ JsonNode *root = json_builder_get_root(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
         _cleanup_free_ char *txt = json_node_to_text(root, false);
         printf("%s\n", txt);
 }

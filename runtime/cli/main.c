@@ -195,11 +195,6 @@ int main(int argc, char **argv)
         }
         int at = optind;
         const char *cmd = argv[at];
-        _cleanup_error_ berth_error *err = NULL;
-        if (berth_init(STREQ(cmd, "create") || STREQ(cmd, "run"), &err) < 0) {
-                fprintf(stderr, "berth: %s\n", err->msg);
-                return 1;
-        }
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (STREQ(cmd, commands[i].name)) {
                         optind = 0; /* reinitialise getopt: the command parses its own options */

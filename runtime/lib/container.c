@@ -21,7 +21,6 @@
 #include "log.h"
 #include "machine.h"
 #include "namespaces.h"
-#include "prefetch.h"
 #include "systemd-bus.h"
 #include "notify.h"
 #include "plugins.h"
@@ -287,29 +286,16 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         log_debug("create %s: begin", id);
         if ((r = berth_id_validate(id, err)) < 0)
                 return r;
-        /* berth_init() started it; joined before anything else runs: plugins, hooks, the clone */
-        _cleanup_(prefetch_joinp) int prefetch = 0;
-        prefetch_start();
         /* systemd: the command's connection authenticates while the config is loaded; closed when create is
          * done (for run: see run_release) */
         _cleanup_(systemd_bus_release_unless) bool keep_bus = false;
-        bool systemd = rt->cgroup_manager == CGROUP_MANAGER_SYSTEMD;
-        if (systemd)
+        if (rt->cgroup_manager == CGROUP_MANAGER_SYSTEMD)
                 systemd_bus_prepare();
         _cleanup_spec_ struct spec *spec = NULL;
         if ((r = spec_load(o->bundle ? o->bundle : ".", &spec, err)) < 0)
                 return r;
         if ((r = validate_for_create(spec, o, err)) < 0)
                 return r;
-        _cleanup_(ns_plan_close) struct ns_plan plan;
-        if ((r = ns_plan_build(spec, &plan, err)) < 0)
-                return berth_err_prefix(err, "config.json");
-        /* a prefetched network namespace is owned by the host's user namespace: not for a container that
-         * makes or joins its own */
-        if (plan.create[NS_NET] && !plan.create[NS_USER] && plan.join_fd[NS_USER] < 0 &&
-            (plan.join_fd[NS_NET] = prefetch_take_netns()) >= 0)
-                plan.create[NS_NET] = false;
-        prefetch_join();
         if (rt->hooks_dirs && (r = hooks_dirs_apply(spec, rt->hooks_dirs, err)) < 0)
                 return r;
         _cleanup_plugins_ struct plugin_set *plugins = NULL;
@@ -337,6 +323,9 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         _cleanup_cgroup_ struct cgroup *cg = NULL;
         if ((r = cgroup_new((enum cgroup_manager_type)rt->cgroup_manager, id, spec, &cg, err)) < 0)
                 return r;
+        _cleanup_(ns_plan_close) struct ns_plan plan;
+        if ((r = ns_plan_build(spec, &plan, err)) < 0)
+                return berth_err_prefix(err, "config.json");
         unsigned listen = 0;
         _cleanup_strv_free_ char **env = build_env(spec->process, &listen);
         _cleanup_close_ int console_fd = -1;

@@ -8,7 +8,7 @@
 #include "seccomp.h"
 #include "spec.h"
 
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "0.1.0"

@@ -4,12 +4,12 @@
 
 char *json_node_to_text(JsonNode *root, bool pretty)
 {
-        _cleanup_gobject_ JsonGenerator *g = json_generator_new();
+        g_autoptr(JsonGenerator) g = json_generator_new();
         if (pretty) {
                 json_generator_set_pretty(g, TRUE);
                 json_generator_set_indent(g, 2);
         }
         json_generator_set_root(g, root);
-        _cleanup_g_free_ gchar *txt = json_generator_to_data(g, NULL);
+        g_autofree gchar *txt = json_generator_to_data(g, NULL);
         return xstrdup(txt);
 }

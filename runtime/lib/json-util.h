@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 /* The JSON text of root (malloc'ed): compact, or pretty with a 2-space indent. */
 char *json_node_to_text(JsonNode *root, bool pretty);

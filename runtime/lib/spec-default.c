@@ -3,7 +3,7 @@
 #include "json-util.h"
 #include "spec.h"
 
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 static void add_strings(JsonBuilder *b, const char *key, const char *const *v)
 {

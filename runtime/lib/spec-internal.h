@@ -16,7 +16,7 @@
 /* Before json-glib: glib #undefs MIN/MAX before defining them, macro.h does not. */
 #include "spec.h"
 
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 char *sj_path(const char *parent, const char *key);
 char *sj_path_index(const char *parent, size_t i);

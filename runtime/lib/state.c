@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "json-lazy.h"
+#include <json-glib/json-glib.h>
 
 #include "fs-util.h"
 #include "json-util.h"
@@ -108,7 +108,7 @@ int state_dir_remove(const char *root, const char *id)
 
 char *state_to_json(const struct container_state *s)
 {
-        _cleanup_gobject_ JsonBuilder *b = json_builder_new();
+        g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "id");
         json_builder_add_string_value(b, s->id);
@@ -142,7 +142,7 @@ char *state_to_json(const struct container_state *s)
         }
         json_builder_end_object(b);
         json_builder_end_object(b);
-        _cleanup_json_node_ JsonNode *root = json_builder_get_root(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
         return json_node_to_text(root, false);
 }
 
@@ -164,8 +164,8 @@ static gint64 member_int(JsonObject *o, const char *name)
 
 int state_from_json(const char *json, struct container_state **ret, berth_error **err)
 {
-        _cleanup_gobject_ JsonParser *p = json_parser_new();
-        _cleanup_gerror_ GError *gerr = NULL;
+        g_autoptr(JsonParser) p = json_parser_new();
+        g_autoptr(GError) gerr = NULL;
         if (!json_parser_load_from_data(p, json, -1, &gerr))
                 return berth_err_plain(err, EINVAL, "state.json: %s", gerr->message);
         JsonNode *root = json_parser_get_root(p);
@@ -232,7 +232,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, berth_er
 
 char *state_to_oci_json(const struct container_state *s, enum container_status status)
 {
-        _cleanup_gobject_ JsonBuilder *b = json_builder_new();
+        g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "ociVersion");
         json_builder_add_string_value(b, "1.3.0");
@@ -258,14 +258,14 @@ char *state_to_oci_json(const struct container_state *s, enum container_status s
         }
         json_builder_end_object(b);
         json_builder_end_object(b);
-        _cleanup_json_node_ JsonNode *root = json_builder_get_root(b);
+        g_autoptr(JsonNode) root = json_builder_get_root(b);
         return json_node_to_text(root, true);
 }
 
 char *state_json_add_member(const char *doc, const char *name, const char *value_json)
 {
-        _cleanup_gobject_ JsonParser *pd = json_parser_new();
-        _cleanup_gobject_ JsonParser *pv = json_parser_new();
+        g_autoptr(JsonParser) pd = json_parser_new();
+        g_autoptr(JsonParser) pv = json_parser_new();
         if (!json_parser_load_from_data(pd, doc, -1, NULL) ||
             !json_parser_load_from_data(pv, value_json, -1, NULL))
                 return NULL;

@@ -81,22 +81,9 @@ static inline int unit_run(const struct unit_case *cases, size_t n)
         {                                                                                                    \
 #f, f                                                                                        \
         }
-#ifdef UNIT_WITH_LIBBERTH
-/* libberth opens json-glib at run time (berth_init) */
-struct berth_error;
-int berth_init(_Bool create, struct berth_error **err);
-#define UNIT_INIT() berth_init(0, NULL)
-#else
-#define UNIT_INIT() 0
-#endif
-
 #define UNIT_MAIN(...)                                                                                       \
         int main(void)                                                                                       \
         {                                                                                                    \
                 static const struct unit_case cases[] = {__VA_ARGS__};                                       \
-                if (UNIT_INIT() < 0) {                                                                       \
-                        fprintf(stderr, "# berth_init failed\n");                                            \
-                        return 1;                                                                            \
-                }                                                                                            \
                 return unit_run(cases, sizeof(cases) / sizeof(cases[0]));                                    \
         }

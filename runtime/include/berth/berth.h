@@ -30,11 +30,6 @@ struct berth_create_opts {
         unsigned preserve_fds; /* fds 3 .. 3+N-1 are passed to the container */
 };
 
-/* Loads what libberth needs at run time (json-glib, opened with dlopen: see json-lazy.h). Call it once before
- * any other berth_*() function. create: the command is about to create a container (create, run);
- * what only that needs is started early on a helper thread (see prefetch.h). */
-int berth_init(bool create, berth_error **err);
-
 int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,
                  berth_error **err);
 int berth_start(const struct berth_runtime *rt, const char *id, berth_error **err);
