@@ -188,6 +188,14 @@ test_machined_name_taken_fails_cleanly() {
         assert_eq "$(machinectl show "$id" -p Service --value)" berth-test "the other machine, after the failure"
         [ "$(systemctl show -P ActiveState "berth-$id.scope")" != active ] || fail "berth-$id.scope left active"
         assert_no_residue "$id"
+
+        # run takes machined's answer once the process runs: the same error, the container stopped and gone
+        make_bundle "$TEST_TMP/r" '.process.args = ["sleep", "600"]'
+        assert_fail rt --systemd-cgroup run --bundle "$TEST_TMP/r" "$id"
+        assert_berth_msg "$OUT" run "$id" "register machine $id with systemd-machined: org.freedesktop.machine1.MachineExists"
+        assert_eq "$(machinectl show "$id" -p Service --value)" berth-test "the other machine, after run failed"
+        [ "$(systemctl show -P ActiveState "berth-$id.scope")" != active ] || fail "berth-$id.scope left active"
+        assert_no_residue "$id"
 }
 
 # ------------------------------------------------------------------------------------------------- update --
