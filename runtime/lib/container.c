@@ -364,6 +364,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         state_dir = xasprintf("%s/%s", rt->root, id);
         if ((r = notify_prepare(spec, state_dir, &env, err)) < 0)
                 goto fail;
+        bool notify_used = r > 0;
         if ((r = sync_pair(sync, err)) < 0)
                 goto fail;
         if ((r = prepare_parent_namespaces(spec, &plan, err)) < 0)
@@ -386,6 +387,11 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 cgroup_made = true;
                 cgroup_fd = cg->ops->open_fd(cg);
         }
+        /* Each wait of the init for the parent costs a round trip: skipped where the parent has nothing to
+         * do. Before the set-up: an init born in its cgroup with no id maps to be written. For run, before
+         * the exec: no scope to settle, no notify socket to bind. */
+        bool parent_idle = cgroup_made && !cg->ops->settle && !forked_ns && !plan.create[NS_USER];
+        bool wait_start = run && (cg->ops->settle || notify_used);
         fflush(NULL);
         bool in_cgroup = false;
         pid_t pid = clone_init(flags, cgroup_fd, &in_cgroup);
@@ -400,6 +406,8 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                     .plan = &plan,
                     .sync_fd = sync[1],
                     .fifo_fd = fifo_fd,
+                    .wait_parent = !(parent_idle && in_cgroup),
+                    .wait_start = wait_start,
                     .forked_ns = forked_ns,
                     .no_pivot = o->no_pivot,
                     .no_new_keyring = o->no_new_keyring,
@@ -432,7 +440,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 goto fail;
         if (!forked_ns && plan.create[NS_USER] && (r = ns_write_id_maps(pid, spec->linux, err)) < 0)
                 goto fail;
-        if ((r = sync_send(sync[0], SYNC_PARENT_READY, 0, NULL, -1)) < 0) {
+        if (!(parent_idle && in_cgroup) && (r = sync_send(sync[0], SYNC_PARENT_READY, 0, NULL, -1)) < 0) {
                 r = berth_err(err, -r, "send to container init");
                 goto fail;
         }
@@ -463,7 +471,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                         r = berth_error_rc(*err);
                         goto fail;
                 }
-                if ((r = sync_send(sync[0], SYNC_START, 0, NULL, -1)) < 0) {
+                if (wait_start && (r = sync_send(sync[0], SYNC_START, 0, NULL, -1)) < 0) {
                         r = berth_err(err, -r, "send to container init");
                         goto fail;
                 }

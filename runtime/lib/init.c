@@ -193,15 +193,15 @@ static pid_t host_pid_before_pivot(void)
 }
 
 /* Waits until the container is started. `berth start` opens the exec fifo: the open blocks until then. `berth
- * run` sends SYNC_START on the channel instead. Either way the released init keeps a close-on-exec fd to the
- * waiting parent (the fifo's write end, or the channel) until execve closes it: EOF says the user process
- * runs, text (or SYNC_ERROR) before it why the init failed (a startContainer hook, a plugin, the exec; see
- * container_init). */
+ * run` sends SYNC_START on the channel instead, or, when it has nothing to do first, lets the init go on.
+ * Either way the released init keeps a close-on-exec fd to the waiting parent (the fifo's write end, or the
+ * channel) until execve closes it: EOF says the user process runs, text (or SYNC_ERROR) before it why the
+ * init failed (a startContainer hook, a plugin, the exec; see container_init). */
 static int init_wait_start(struct init_args *a, berth_error **err)
 {
         if (a->fifo_fd < 0) {
                 struct sync_msg m = {.fd = -1};
-                int r = sync_expect(a->sync_fd, SYNC_START, &m, err);
+                int r = a->wait_start ? sync_expect(a->sync_fd, SYNC_START, &m, err) : 0;
                 sync_msg_clear(&m);
                 return r;
         }
@@ -227,10 +227,9 @@ static int init_setup(struct init_args *a, berth_error **err)
         int r;
 
         struct sync_msg m = {.fd = -1};
-        r = sync_expect(a->sync_fd, SYNC_PARENT_READY, &m, err);
-        sync_msg_clear(&m);
-        if (r < 0)
+        if (a->wait_parent && (r = sync_expect(a->sync_fd, SYNC_PARENT_READY, &m, err)) < 0)
                 return r;
+        sync_msg_clear(&m);
 
         if (a->forked_ns) {
                 if ((r = init_unshare(a, err)) < 0)

@@ -11,9 +11,11 @@
 struct init_args {
         const struct spec *spec;
         const struct ns_plan *plan;
-        int sync_fd;    /* child end of the sync channel */
-        int fifo_fd;    /* O_PATH fd of <state>/exec.fifo; -1: `run`, released by SYNC_START */
-        bool forked_ns; /* the namespaces were not created by clone: unshare them here (see container.c) */
+        int sync_fd;      /* child end of the sync channel */
+        int fifo_fd;      /* O_PATH fd of <state>/exec.fifo; -1: `run`, released on the channel */
+        bool wait_parent; /* wait for SYNC_PARENT_READY (else the parent has nothing to do first) */
+        bool wait_start;  /* `run`: wait for SYNC_START (else exec right after SYNC_CREATED) */
+        bool forked_ns;   /* the namespaces were not created by clone: unshare them here (see container.c) */
         bool no_pivot;
         bool no_new_keyring;
         unsigned n_fds; /* fds 3 .. 3+n_fds-1 are passed to the process (--preserve-fds + LISTEN_FDS) */
