@@ -5,7 +5,7 @@
  *
  * One connection per command (systemd-bus.c), opened when the container is prepared. The scope is started
  * while the container's init sets itself up (create_async, then settle); jobs are waited for through the
- * JobRemoved signal, subscribed to before the call, with a timeout, and only when their end matters.
+ * JobRemoved signal, matched before the call, with a timeout, and only when their end matters.
  * File-level work on the scope's cgroup (what unit properties cannot express, freezer state, process lists,
  * SIGKILL) goes through the cgroupfs manager on the same cgroup path.
  *
@@ -479,23 +479,21 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
-/* Subscribes before the call, so the signal cannot be missed; a direct connection has no sender names. */
+/*
+ * Matches JobRemoved before the call, so the signal cannot be missed; a direct connection has no sender
+ * names. No Subscribe(): systemd sends a job's JobRemoved to the bus when the job's requester is still
+ * connected (it tracks the sender of StartUnit/StopUnit), and a subscription would make it broadcast every
+ * unit and job change while the connection lasts, which costs systemd (and dbus-daemon) more than the whole
+ * start.
+ */
 static int job_subscribe(sd_bus *bus, struct job_wait *w, const struct reply *call)
 {
         bool client = sd_bus_is_bus_client(bus) > 0;
         w->call = call;
-        /* No round trip: dbus-daemon and systemd handle our messages in order, so the match and the
-         * subscription are in place before the call that follows makes a job. */
-        int r = sd_bus_match_signal_async(bus, &w->slot, client ? SD_DEST : NULL, SD_PATH, SD_MANAGER,
-                                          "JobRemoved", on_job_removed, NULL, w);
-        if (r >= 0 && client && !systemd_bus_subscribed()) {
-                _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
-                r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe");
-                /* floating, its reply ignored (an error would show as a job that never ends: timeout) */
-                if (r >= 0 && (r = sd_bus_call_async(bus, NULL, m, NULL, NULL, 0)) >= 0)
-                        systemd_bus_set_subscribed();
-        }
-        return r;
+        /* No round trip: dbus-daemon handles our messages in order, so the match is in place before the call
+         * that follows makes a job. */
+        return sd_bus_match_signal_async(bus, &w->slot, client ? SD_DEST : NULL, SD_PATH, SD_MANAGER,
+                                         "JobRemoved", on_job_removed, NULL, w);
 }
 
 /* "failed" and friends, for messages. */

@@ -12,7 +12,6 @@
 
 static sd_bus *cached_bus;
 static pid_t cached_pid;
-static bool cached_subscribed;
 
 uint64_t systemd_timeout_ms(void)
 {
@@ -94,7 +93,6 @@ int systemd_bus_get(const char *what, sd_bus **ret, berth_error **err)
                 return r;
         *ret = cached_bus = TAKE_PTR(bus);
         cached_pid = getpid();
-        cached_subscribed = false;
         return 0;
 }
 
@@ -118,16 +116,6 @@ void systemd_bus_release(void)
         if (cached_bus && cached_pid == getpid())
                 sd_bus_flush_close_unref(cached_bus);
         cached_bus = NULL;
-}
-
-bool systemd_bus_subscribed(void)
-{
-        return cached_subscribed;
-}
-
-void systemd_bus_set_subscribed(void)
-{
-        cached_subscribed = true;
 }
 
 int systemd_bus_step(sd_bus *bus, uint64_t deadline)

@@ -7,9 +7,9 @@
  *
  * Opened once per command, ahead of need where that pays (systemd_bus_prepare: `create` and `run` open it
  * before they load the config, so its authentication and Hello overlap with that), and closed when the
- * command is done with it (systemd_bus_release). It is not kept while a container runs: systemd sends its
- * signals to every subscribed connection, and would queue them for one nobody reads. A forked child never
- * uses its parent's connection.
+ * command is done with it (systemd_bus_release). It is not kept while a container runs: the signals it
+ * matched would queue up for a connection nobody reads (and on the private socket, systemd sends every
+ * signal to every connection). A forked child never uses its parent's connection.
  *
  * BERTH_SYSTEMD_TIMEOUT_MS: the time allowed for each D-Bus call and job (default 10000).
  */
@@ -39,9 +39,6 @@ static inline void systemd_bus_release_unless(bool *keep)
         if (!*keep)
                 systemd_bus_release();
 }
-/* Whether Subscribe() was called on this connection (systemd sends job signals only to subscribers). */
-bool systemd_bus_subscribed(void);
-void systemd_bus_set_subscribed(void);
 /* Handles what arrived, or waits for more until deadline (systemd_now_usec() scale): 0 (progress or not),
  * -ETIMEDOUT, or a bus error. */
 int systemd_bus_step(sd_bus *bus, uint64_t deadline);
