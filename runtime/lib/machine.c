@@ -228,6 +228,12 @@ int machine_register_start(const struct spec *spec, const char *id, pid_t leader
                           id);
                 return 0;
         }
+        size_t ul = cg->unit ? strlen(cg->unit) : 0;
+        if (ul > 6 && STREQ(cg->unit + ul - 6, ".slice")) {
+                /* cgroupsPath "slice:prefix:name.slice": machined takes the leaders of scopes and services */
+                log_debug("machined: %s: its unit %s is a slice: not registered", id, cg->unit);
+                return 0;
+        }
         const char *root = spec && spec->rootfs ? spec->rootfs : "";
         log_debug("machined: registering %s (leader %d, root %s)", id, (int)leader, root);
         /* name, id (16 bytes or none), service, class, leader, root directory */

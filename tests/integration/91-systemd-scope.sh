@@ -170,8 +170,16 @@ test_cgroups_path_slice_unit() {
         id=$(new_id)
         # "slice:prefix:name.slice": the container's unit is a slice of its own (as runc)
         unit=bertht${id//[^a-z0-9]/}.slice
-        # (machined registers processes of scopes and services, not of slices)
-        path_form "$id" "machine.slice:x:$unit" "$unit" "/$unit" '.annotations["io.github.berth.machined"] = "false"'
+        # (machined takes the leaders of scopes and services, not of slices: berth does not register it)
+        make_bundle "$TEST_TMP/b" '.process.args = ["sleep", "600"] | .linux.cgroupsPath = $p' \
+                --arg p "machine.slice:x:$unit"
+        sd_create "$id" "$TEST_TMP/b"
+        rt start "$id"
+        assert_eq "$(prop "$unit" ActiveState)" active "ActiveState of $unit"
+        assert_eq "$(cgroup_of "$(state_of "$id" .pid)")" "/$unit" "cgroup of the init"
+        ! machinectl show "$id" > /dev/null 2>&1 || fail "a container in a slice unit was registered with machined"
+        rt delete --force "$id"
+        assert_nothing_left "$id"
 
 }
 
