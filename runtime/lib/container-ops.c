@@ -85,7 +85,8 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
         if (c->status == STATUS_PAUSED && cg->ops->freeze(cg, false, &e) < 0)
                 log_warn("thaw before delete: %s", e->msg);
         /* Everything in the cgroup (an init without a pid namespace leaves its children behind). */
-        if (cgroup_has_processes(cg) && cg->ops->kill_all(cg, SIGKILL, &e) < 0)
+        bool busy = cgroup_has_processes(cg);
+        if (busy && cg->ops->kill_all(cg, SIGKILL, &e) < 0)
                 log_debug("kill cgroup: %s", e ? e->msg : "");
         if (pidfd >= 0) {
                 pidfd_signal(pidfd, SIGKILL);
@@ -101,8 +102,9 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
                 log_warn("%s", e->msg);
                 berth_error_freep(&e);
         }
+        /* what was killed takes a moment to leave the cgroup (an init's own exit is waited for above) */
         useconds_t delay = 200;
-        for (int i = 0; i < 60 && cgroup_has_processes(cg); i++) {
+        for (int i = 0; i < 60 && busy && (busy = cgroup_has_processes(cg)); i++) {
                 usleep(delay);
                 delay = MIN(delay * 2, (useconds_t)50000);
         }
