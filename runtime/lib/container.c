@@ -679,6 +679,8 @@ static int container_started(int dirfd, struct container_state *s, const char *s
         return run_plugins_started(dirfd, s, state_dir, err);
 }
 
+/* Releases a created container's init (the exec fifo handshake); removing the fifo marks it started. When the
+ * sd_notify proxy is in use, *ret_notify_fd gets its socket (bound before the release), else -1. */
 static int container_start_full(int dirfd, struct container_state *s, const char *state_dir,
                                 int *ret_notify_fd, bool *ret_init_failed, berth_error **err)
 {
@@ -717,13 +719,6 @@ static int container_start_full(int dirfd, struct container_state *s, const char
                 return r;
         *ret_notify_fd = TAKE_FD(notify_fd);
         return 0;
-}
-
-int container_start(int dirfd, struct container_state *s, const char *state_dir, int *ret_notify_fd,
-                    berth_error **err)
-{
-        bool init_failed = false;
-        return container_start_full(dirfd, s, state_dir, ret_notify_fd, &init_failed, err);
 }
 
 int berth_create(const struct berth_runtime *rt, const char *id, const struct berth_create_opts *o,

@@ -51,7 +51,3 @@ int container_saved_hooks(int dirfd, const struct container_state *s, struct spe
 int container_plugins_open(int dirfd, const struct container_state *s, const char *root,
                            const char *state_dir, struct plugin_set **ret, struct plugin_container *pc,
                            char **ret_config, berth_error **err);
-/* Releases a created container's init (the exec fifo handshake); removing the fifo marks it started. */
-/* When the sd_notify proxy is in use, *ret_notify_fd gets its socket (bound before the release), else -1. */
-int container_start(int dirfd, struct container_state *s, const char *state_dir, int *ret_notify_fd,
-                    berth_error **err);

@@ -18,11 +18,14 @@
  *                      <--------------------- SYNC_SECCOMP_FD (seccomp listenerPath: the notify fd)
  *                      <--------------------- SYNC_CREATED, then blocks on the exec fifo until `start`
  *   write state, pid file, exit
+ *   any failure on either side:  SYNC_ERROR with the message (and the other side gives up)
  *
  * `berth run` has no exec fifo: the parent answers SYNC_CREATED with SYNC_START and writes its state while
  * the init goes on to exec. The channel stays open (close-on-exec) until then: EOF says the user process
- * runs, a SYNC_ERROR says why it could not be started.
- *   any failure on either side:  SYNC_ERROR with the message (and the other side gives up)
+ * runs, a SYNC_ERROR says why it could not be started. Where the parent has nothing to do at a step, the init
+ * does not wait for it: no SYNC_PARENT_READY for an init born in its cgroup without id maps to write, no
+ * SYNC_START for a run without a scope to settle or a notify socket to bind (init_args.wait_parent,
+ * wait_start).
  *
  * `berth exec` uses the same channel: SYNC_PARENT_READY after the process joined the cgroup, then
  * SYNC_INIT_PID with the exec'd process's host pid and SYNC_CONSOLE_FD for -t.
