@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -714,6 +715,9 @@ static int container_start_full(int dirfd, struct container_state *s, const char
         /* The status is derived: no fifo and a live init means running. */
         if (unlinkat(dirfd, EXEC_FIFO, 0) < 0)
                 return berth_err(err, errno, "remove exec fifo");
+        /* Started: other commands may act on it now, a startContainer or poststart hook's `berth state` too.
+         */
+        flock(dirfd, LOCK_UN);
         int r = wait_init_exec(fifo, ret_init_failed, err);
         if (r < 0 || (r = container_started(dirfd, s, state_dir, err)) < 0)
                 return r;
@@ -750,6 +754,7 @@ int berth_start(const struct berth_runtime *rt, const char *id, berth_error **er
         if (r < 0 && init_failed) {
                 /* a startContainer hook (or the exec) failed: destroyed, as when create fails */
                 _cleanup_error_ berth_error *e2 = NULL;
+                flock(c.dirfd, LOCK_EX); /* released while the init was starting */
                 if (container_destroy(rt, &c, true, &e2) < 0)
                         log_warn("%s", e2->msg);
         }
@@ -836,6 +841,9 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
         _cleanup_state_ struct container_state *st = NULL;
         _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, id);
         bool init_failed = false;
+        /* created and being started: other commands may act on it, a startContainer or poststart hook's
+         * `berth state` too */
+        flock(dirfd, LOCK_UN);
         if ((r = wait_init_exec_sync(sync_fd, &init_failed, err)) < 0 ||
             (r = state_read(dirfd, id, &st, err)) < 0 ||
             (r = container_started(dirfd, st, state_dir, err)) < 0 ||

@@ -52,10 +52,10 @@ hk_tun() {
         if [ -n "${GLIBC_TUNABLES:-}" ]; then jq -cn --arg t "GLIBC_TUNABLES=$GLIBC_TUNABLES" '[$t]'; else echo '[]'; fi
 }
 
-# hk_bundle DIR FILTER: make_bundle with the helpers above
+# hk_bundle DIR FILTER [JQ-ARGS...]: make_bundle with the helpers above
 hk_bundle() {
         make_bundle "$1" "$HK_DEFS $2" --arg hp "$HK/hooks/probe.sh" --arg fp "$HK/hooks/fail.sh" \
-                --arg out "$HK/out" --arg h "$HK" --argjson tun "$(hk_tun)"
+                --arg out "$HK/out" --arg h "$HK" --argjson tun "$(hk_tun)" "${@:3}"
 }
 
 # the calls recorded so far, on one line
@@ -270,6 +270,30 @@ test_fail_start_container() {
         assert_fail rt state "$id"
         assert_no_residue "$id"
         assert_eq "$(hk_order)" "startContainer:fail poststop:1" "hooks run by run"
+}
+
+test_poststart_hook_calls_state() {
+        # start releases the container's lock once the init is released: a poststart hook may ask the runtime
+        # about the container (within the hook's 5 s timeout, which would fail start otherwise)
+        hk_setup
+        local id b
+        b=$TEST_TMP/b
+        for how in start run; do
+                hk_reset
+                id=$(new_id)
+                hk_bundle "$b" '.process.args = ["sleep", "600"] |
+                        .hooks = {poststart: [sh("\($rt) --root \($root) state \($id) > \($out)/poststart.query") +
+                                             {timeout: 5}]}' --arg rt "$RUNTIME" --arg root "$TEST_ROOT" --arg id "$id"
+                if [ $how = start ]; then
+                        create_ctr "$id" "$b" || fail "create: $(cat "$id.out")"
+                        assert_ok rt start "$id"
+                else
+                        assert_ok rt run -d --bundle "$b" "$id"
+                fi
+                assert_eq "$(jq -r .status "$HK/out/poststart.query")" running "the state a poststart hook read ($how)"
+                rt delete --force "$id"
+                assert_no_residue "$id"
+        done
 }
 
 test_fail_poststart() {
