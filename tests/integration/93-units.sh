@@ -163,6 +163,11 @@ test_unit_notify_start_status_kill_stop() {
         assert_eq "$(tr '\0' ' ' < "/proc/$bpid/cmdline")" "$RUNTIME --cgroup-manager=unit run --bundle $b $id " \
                 "the process in supervisor"
         assert_eq "$(cat "$cg/cgroup.procs")" "" "processes in the unit's cgroup itself"
+        # registered with machined, tied to the service (as systemd-nspawn@.service machines are)
+        if systemctl is-enabled systemd-machined.service > /dev/null 2>&1 || [ -d /run/systemd/machines ]; then
+                assert_eq "$(machinectl show "$id" -p Unit --value)" "berth@$id.service" "machinectl: the machine's unit"
+                assert_eq "$(machinectl show "$id" -p Leader --value)" "$pid" "machinectl: the machine's leader"
+        fi
         [ -z "$(find /sys/fs/cgroup -name "*$id*.scope")" ] || fail "a scope exists: $(find /sys/fs/cgroup -name "*$id*.scope")"
         assert_eq "$(urt exec "$id" cat /proc/self/cgroup | sed -n 's/^0:://p')" \
                 "/system.slice/system-berth.slice/berth@$id.service/container" "cgroup of berth exec"
@@ -186,6 +191,7 @@ test_unit_notify_start_status_kill_stop() {
         wait_journal "$id" "got TERM"
         unit_gone "$id"
         assert_eq "$(systemctl show -P Result "berth@$id.service")" success "Result of berth@$id"
+        ! machinectl show "$id" > /dev/null 2>&1 || fail "machine $id left after the unit stopped"
 }
 
 # The container ends by itself after READY=1: the unit stops, nothing is left (berth deletes the container,
