@@ -5,6 +5,7 @@
 # Stages: install missing Debian packages; build (meson, -Dwerror=true) in build/; the C unit tests; an
 # ASan+UBSan build in build-asan/ and the unit tests there; the clang-format check; the busybox rootfs; the
 # integration suite (tests/integration/run.sh) in the nspawn test host, or directly when PID 1 is systemd; the
+# same suite again with the ASan+UBSan berth (any sanitizer report fails the command, so the test); the
 # controller tests (65-controllers.sh) in the UML test host, or directly on a systemd machine that has the
 # cgroup v2 controllers. Every stage runs even when an earlier one failed, as far as it can.
 #
@@ -12,7 +13,8 @@
 # when tests were skipped with a reason). Exit status 0 only when nothing failed.
 #
 # Environment: RUNTIME (default build/runtime/berth), RUNALL_SKIP (space-separated stage names to leave out:
-# deps build unit asan format integration controllers), TEST_FILTER (passed to the integration runner).
+# deps build unit asan format integration asan-integration controllers), TEST_FILTER (passed to the
+# integration runner).
 # Logs: tests/.cache/logs/<stage>.log.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -117,10 +119,12 @@ if ! skipped_stage unit; then
 fi
 
 # ------------------------------------------------------------------------------------------------- sanitizers --
+asan_ok=0
 if ! skipped_stage asan; then
         banner "ASan+UBSan build and unit tests"
         if meson_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false \
                 > "$LOGS/asan-build.log" 2>&1; then
+                asan_ok=1
                 meson test -C build-asan --suite unit --print-errorlogs > "$LOGS/asan.log" 2>&1
                 rc=$?
                 read -r p f s <<< "$(unit_counts build-asan)"
@@ -131,6 +135,8 @@ if ! skipped_stage asan; then
                 tail -40 "$LOGS/asan-build.log"
                 record asan 0 1 0 "the sanitizer build failed, see $LOGS/asan-build.log"
         fi
+else
+        [ -x build-asan/runtime/berth ] && asan_ok=1
 fi
 
 # ------------------------------------------------------------------------------------------------------ format --
@@ -151,7 +157,8 @@ where() { if [ "$pid1" = systemd ]; then echo "directly (PID 1 is systemd)"; els
 run_suite() { # STAGE HOSTKIND RUNNER-ARGS...
         local stage=$1 kind=$2 rc
         shift 2
-        TH_ENV="RUNTIME TEST_FILTER TEST_TIMEOUT TEST_VERBOSE" bash tests/testhost/enter.sh "$kind" \
+        TH_ENV="RUNTIME TEST_FILTER TEST_TIMEOUT TEST_VERBOSE ASAN_OPTIONS UBSAN_OPTIONS" \
+                bash tests/testhost/enter.sh "$kind" \
                 bash tests/integration/run.sh "$@" 2>&1 | tee "$LOGS/$stage.log"
         rc=${PIPESTATUS[0]}
         local counts
@@ -188,6 +195,19 @@ if ! skipped_stage integration; then
         fi
 fi
 
+if ! skipped_stage asan-integration; then
+        banner "integration tests with the ASan+UBSan berth $(where nspawn)"
+        if [ $asan_ok = 0 ]; then
+                record asan-integration 0 1 0 "not run: no sanitizer build (the asan stage)"
+        elif [ $rootfs_ok = 0 ]; then
+                record asan-integration 0 1 0 "not run: tests/rootfs.sh failed"
+        else
+                # a report ends the command (and fails its test); leaks are not counted: berth ends with _exit()
+                RUNTIME=$repo/build-asan/runtime/berth ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+                        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suite asan-integration nspawn
+        fi
+fi
+
 if ! skipped_stage controllers; then
         banner "controller tests $(where uml)"
         if [ $build_ok = 0 ] && [ ! -x "$RUNTIME" ]; then
@@ -205,7 +225,7 @@ fi
 printf '\n=== summary (%ds)\n' $(($(date +%s) - t_start))
 tp=0 tf=0 ts=0
 for i in "${!names[@]}"; do
-        printf '%-12s %5s passed %5s failed %5s skipped  %s\n' "${names[$i]}" "${passes[$i]}" "${fails[$i]}" \
+        printf '%-16s %5s passed %5s failed %5s skipped  %s\n' "${names[$i]}" "${passes[$i]}" "${fails[$i]}" \
                 "${skips[$i]}" "${notes[$i]}"
         tp=$((tp + passes[i]))
         tf=$((tf + fails[i]))
