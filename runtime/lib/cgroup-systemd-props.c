@@ -17,12 +17,6 @@
 #define GVARIANT_DEPTH    16
 #define ANNOTATION_PREFIX "org.systemd.property."
 
-static bool endswith(const char *s, const char *suffix)
-{
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && STREQ(s + a - b, suffix);
-}
-
 /* ---- cpu ---- */
 
 uint64_t systemd_cpu_quota_per_sec(int64_t quota, uint64_t period, bool *ret_inexact)

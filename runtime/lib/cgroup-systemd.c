@@ -38,12 +38,6 @@
 #define ERR_UNIT_EXISTS  "org.freedesktop.systemd1.UnitExists"
 #define ERR_NO_SUCH_UNIT "org.freedesktop.systemd1.NoSuchUnit"
 
-static bool endswith(const char *s, const char *suffix)
-{
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && STREQ(s + a - b, suffix);
-}
-
 /* ---- values ---- */
 
 void unit_value_done(struct unit_value *v)

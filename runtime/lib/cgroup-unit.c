@@ -52,10 +52,10 @@ int cgroup_unit_parse_proc_cgroup(const char *text, char **ret, berth_error **er
                                "not in a cgroup v2 hierarchy");
 }
 
+/* s ends with suffix and has something before it */
 static bool has_suffix(const char *s, const char *suffix)
 {
-        size_t n = strlen(s), k = strlen(suffix);
-        return n > k && STREQ(s + n - k, suffix);
+        return strlen(s) > strlen(suffix) && endswith(s, suffix);
 }
 
 static bool unit_suffix(const char *name)

@@ -97,7 +97,7 @@ int container_destroy(const struct berth_runtime *rt, struct container *c, bool 
                 waitpid(s->pid, NULL, WNOHANG);
         }
         /* machined unregisters while the cgroup goes (systemd: the same connection, the calls in one go) */
-        struct machine_reg *machine = NULL;
+        struct machine_call *machine = NULL;
         if (machine_unregister_start(s->id, cg, &machine, &e) < 0) {
                 log_warn("%s", e->msg);
                 berth_error_freep(&e);

@@ -344,7 +344,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         for (int t = 0; t < _NS_TYPE_MAX; t++)
                 pc.has_ns[t] = plan.create[t] || plan.join_fd[t] >= 0;
         bool cgroup_made = false;
-        struct machine_reg *machine = NULL;
+        struct machine_call *machine = NULL;
         _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1, notify_fd = -1;
         _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
                             *state_dir = NULL;
@@ -357,10 +357,12 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                 r = berth_err(err, errno, "create exec fifo");
                 goto fail;
         }
-        fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
-        if (!run && (fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC)) < 0) {
-                r = berth_err(err, errno, "open %s", fifo_path);
-                goto fail;
+        if (!run) {
+                fifo_path = xasprintf("%s/%s/%s", rt->root, id, EXEC_FIFO);
+                if ((fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC)) < 0) {
+                        r = berth_err(err, errno, "open %s", fifo_path);
+                        goto fail;
+                }
         }
         state_dir = xasprintf("%s/%s", rt->root, id);
         if ((r = notify_prepare(spec, state_dir, &env, err)) < 0)
@@ -652,7 +654,7 @@ static int wait_init_exec(int fifo, bool *ret_init_failed, berth_error **err)
 }
 
 /* `run`: the same wait on the sync channel (see sync.h). */
-static int wait_init_exec_sync(int sock, bool *ret_init_failed, berth_error **err)
+static int wait_init_exec_sync(int sock, berth_error **err)
 {
         struct sync_msg m = {.fd = -1};
         int r = sync_recv(sock, &m);
@@ -661,11 +663,10 @@ static int wait_init_exec_sync(int sock, bool *ret_init_failed, berth_error **er
         if (r >= 0 && m.step != SYNC_ERROR)
                 r = berth_err_plain(err, EPROTO, "unexpected message %s from container init",
                                     sync_step_to_string(m.step));
-        else if (r >= 0) {
-                *ret_init_failed = true;
+        else if (r >= 0)
                 r = berth_err_plain(err, m.value > 0 ? m.value : EIO, "%s",
                                     m.text ? m.text : "container init failed");
-        } else
+        else
                 r = berth_err(err, -r, "wait for container init");
         sync_msg_clear(&m);
         return r;
@@ -840,12 +841,10 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
         _cleanup_close_ int dirfd = raw_dirfd, sync_fd = rr.sync_fd, notify_fd = rr.notify_fd;
         _cleanup_state_ struct container_state *st = NULL;
         _cleanup_free_ char *state_dir = xasprintf("%s/%s", rt->root, id);
-        bool init_failed = false;
         /* created and being started: other commands may act on it, a startContainer or poststart hook's
          * `berth state` too */
         flock(dirfd, LOCK_UN);
-        if ((r = wait_init_exec_sync(sync_fd, &init_failed, err)) < 0 ||
-            (r = state_read(dirfd, id, &st, err)) < 0 ||
+        if ((r = wait_init_exec_sync(sync_fd, err)) < 0 || (r = state_read(dirfd, id, &st, err)) < 0 ||
             (r = container_started(dirfd, st, state_dir, err)) < 0 ||
             (r = machine_call_finish(TAKE_PTR(rr.machine), err)) < 0) {
                 machine_call_finish(rr.machine, NULL);

@@ -34,7 +34,7 @@ int container_signal_init(const struct container_state *s, int sig, berth_error 
 struct run_release {
         int sync_fd;
         int notify_fd;
-        struct machine_reg *machine; /* machined's answer, still to collect (machine_call_finish) */
+        struct machine_call *machine; /* machined's answer, still to collect (machine_call_finish) */
 };
 /* Creates the container; on success *ret_pid is the init's host pid and *ret_dirfd the still-locked state
  * directory (the caller closes it). run: NULL for `create`. */

@@ -134,7 +134,7 @@ static int machine_is_ours(const char *id, const char *unit)
 }
 
 /* A machined call in flight: register or unregister. */
-struct machine_reg {
+struct machine_call {
         bool unregister;
         char *id;
         sd_bus *bus;
@@ -145,7 +145,7 @@ struct machine_reg {
         uint64_t deadline;
 };
 
-static void machine_reg_free(struct machine_reg *reg)
+static void machine_call_free(struct machine_call *reg)
 {
         if (!reg)
                 return;
@@ -159,7 +159,7 @@ static void machine_reg_free(struct machine_reg *reg)
 
 static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-        struct machine_reg *reg = userdata;
+        struct machine_call *reg = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         reg->done = true;
         if (e)
@@ -170,16 +170,16 @@ static int on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 /* Sends method(id...) to machined and flushes it (machined works while we go on). 1 with *ret, 0 when there
  * is no system bus, -errno. */
 static int call_start(const struct cgroup *cg, bool unregister, const char *id, const char *method,
-                      const char *types, struct machine_reg **ret, berth_error **err, ...)
+                      const char *types, struct machine_call **ret, berth_error **err, ...)
 {
         *ret = NULL;
-        struct machine_reg *reg = xmalloc0(sizeof(*reg));
+        struct machine_call *reg = xmalloc0(sizeof(*reg));
         reg->error = SD_BUS_ERROR_NULL;
         reg->unregister = unregister;
         reg->id = xstrdup(id);
         int r = bus_open(unregister ? "unregister" : "register", cg, &reg->bus, &reg->own_bus, err);
         if (r < 0 || !reg->bus) {
-                machine_reg_free(reg);
+                machine_call_free(reg);
                 return r;
         }
         _cleanup_(sd_lazy_message_unrefp) sd_bus_message *m = NULL;
@@ -198,7 +198,7 @@ static int call_start(const struct cgroup *cg, bool unregister, const char *id, 
         while (r >= 0 && (r = sd_bus_get_n_queued_write(reg->bus, &queued)) >= 0 && queued > 0)
                 r = systemd_bus_step(reg->bus, reg->deadline);
         if (r < 0) {
-                machine_reg_free(reg);
+                machine_call_free(reg);
                 return berth_err(err, -r, "%s machine %s %s systemd-machined",
                                  unregister ? "unregister" : "register", id, unregister ? "from" : "with");
         }
@@ -207,7 +207,7 @@ static int call_start(const struct cgroup *cg, bool unregister, const char *id, 
 }
 
 int machine_register_start(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
-                           struct machine_reg **ret, berth_error **err)
+                           struct machine_call **ret, berth_error **err)
 {
         *ret = NULL;
         /* checked whatever the manager, so a bundle is valid or not everywhere */
@@ -228,8 +228,7 @@ int machine_register_start(const struct spec *spec, const char *id, pid_t leader
                           id);
                 return 0;
         }
-        size_t ul = cg->unit ? strlen(cg->unit) : 0;
-        if (ul > 6 && STREQ(cg->unit + ul - 6, ".slice")) {
+        if (cg->unit && endswith(cg->unit, ".slice")) {
                 /* cgroupsPath "slice:prefix:name.slice": machined takes the leaders of scopes and services */
                 log_debug("machined: %s: its unit %s is a slice: not registered", id, cg->unit);
                 return 0;
@@ -241,7 +240,7 @@ int machine_register_start(const struct spec *spec, const char *id, pid_t leader
                           "container", (uint32_t)leader, root);
 }
 
-int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_reg **ret,
+int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_call **ret,
                              berth_error **err)
 {
         *ret = NULL;
@@ -253,7 +252,7 @@ int machine_unregister_start(const char *id, const struct cgroup *cg, struct mac
         return call_start(cg, true, id, "UnregisterMachine", "s", ret, err, id);
 }
 
-int machine_call_finish(struct machine_reg *reg, berth_error **err)
+int machine_call_finish(struct machine_call *reg, berth_error **err)
 {
         if (!reg)
                 return 0;
@@ -288,21 +287,13 @@ int machine_call_finish(struct machine_reg *reg, berth_error **err)
                                     "register machine %s with systemd-machined: %s: %s (annotation "
                                     "%s=false turns registration off)",
                                     reg->id, e->name, e->message ? e->message : "", MACHINED_ANNOTATION);
-        machine_reg_free(reg);
+        machine_call_free(reg);
         return r;
-}
-
-int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
-                     berth_error **err)
-{
-        struct machine_reg *reg = NULL;
-        int r = machine_register_start(spec, id, leader, cg, &reg, err);
-        return r <= 0 ? r : machine_call_finish(reg, err);
 }
 
 int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err)
 {
-        struct machine_reg *reg = NULL;
+        struct machine_call *reg = NULL;
         int r = machine_unregister_start(id, cg, &reg, err);
         return r <= 0 ? r : machine_call_finish(reg, err);
 }

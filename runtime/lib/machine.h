@@ -14,20 +14,18 @@
 #include "error.h"
 #include "spec.h"
 
-/* RegisterMachine(name = id, class "container", leader, root_directory = rootfs, service "berth").
- * Returns 1 when registered, 0 when skipped, -errno (with *err) on failure. */
-int machine_register(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
-                     berth_error **err);
-/* The same in two steps: the call is sent (1, *ret set) or skipped (0) now, and machined's answer is
- * collected by machine_call_finish (which frees reg; NULL: returns 0) with machine_register's result.
- * reg uses the command's systemd connection when it has one: finish it before that is released. */
-struct machine_reg;
+/* A call to machined in flight: sent now, its answer collected by machine_call_finish, which frees it (NULL:
+ * returns 0). It uses the command's systemd connection when it has one: finish it before that is released.
+ * RegisterMachine(name = id, class "container", leader, root_directory = rootfs, service "berth"): 1 with
+ * *ret when sent, 0 when skipped, -errno (with *err); finish: 1 registered, 0 skipped (machined missing),
+ * -errno. */
+struct machine_call;
 int machine_register_start(const struct spec *spec, const char *id, pid_t leader, const struct cgroup *cg,
-                           struct machine_reg **ret, berth_error **err);
-/* machine_unregister in two steps, likewise. */
-int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_reg **ret,
+                           struct machine_call **ret, berth_error **err);
+/* UnregisterMachine, for a machine of ours (machined's record names cg's unit); finish: 0 or -errno. */
+int machine_unregister_start(const char *id, const struct cgroup *cg, struct machine_call **ret,
                              berth_error **err);
-int machine_call_finish(struct machine_reg *reg, berth_error **err);
+int machine_call_finish(struct machine_call *reg, berth_error **err);
 /* Unregisters (without killing anything: the caller stops the container itself). Missing is fine. */
 int machine_unregister(const char *id, const struct cgroup *cg, berth_error **err);
 /* A name machined accepts: a hostname (dot-separated labels of letters, digits and inner hyphens) of at most

@@ -108,3 +108,9 @@ static inline bool startswith(const char *s, const char *prefix)
 {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+static inline bool endswith(const char *s, const char *suffix)
+{
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && STREQ(s + a - b, suffix);
+}
