@@ -334,6 +334,44 @@ cgroup_controllers() {
         cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null || true
 }
 
+# cgroup_dir_of PID: the process's cgroup v2 directory
+cgroup_dir_of() {
+        echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+}
+
+# need_controller NAME...: skips the test unless the cgroup root has these controllers
+need_controller() {
+        local c
+        for c; do
+                [[ " $(cgroup_controllers) " == *" $c "* ]] || skip "no $c controller on this host"
+        done
+}
+
+# limited_sleeper MANAGER RESOURCES-JSON (the controller tests, 6x-controllers*.sh): a started `sleep` container
+# with linux.resources, in $CG_PARENT for the cgroupfs manager; prints its ID
+limited_sleeper() {
+        local mgr=$1 res=$2 id path
+        id=$(new_id)
+        if [ "$mgr" = systemd ]; then
+                path="system.slice:berthtest:$id"
+        else
+                path="/$CG_PARENT/$id"
+                defer rmdir "/sys/fs/cgroup/$CG_PARENT"
+        fi
+        make_bundle "$TEST_TMP/b-$id" '.process.args = ["sleep", "600"] | .linux.cgroupsPath = $p |
+                                       .linux.resources = ((.linux.resources // {}) + $r)' \
+                --arg p "$path" --argjson r "$res"
+        if [ "$mgr" = systemd ]; then
+                rt --systemd-cgroup create --bundle "$TEST_TMP/b-$id" "$id" < /dev/null > "$TEST_TMP/$id.out" 2>&1 ||
+                        fail "create: $(cat "$TEST_TMP/$id.out")"
+        else
+                rt_cgfs create --bundle "$TEST_TMP/b-$id" "$id" < /dev/null > "$TEST_TMP/$id.out" 2>&1 ||
+                        fail "create: $(cat "$TEST_TMP/$id.out")"
+        fi
+        rt start "$id"
+        echo "$id"
+}
+
 # host_ns NS: this shell's namespace link (e.g. "net:[4026531840]")
 host_ns() {
         readlink "/proc/self/ns/$1"

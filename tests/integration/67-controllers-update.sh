@@ -4,45 +4,10 @@
 # by default):
 #   tests/testhost/enter.sh uml bash tests/integration/run.sh tests/integration/67-controllers-update.sh
 
-CG_PARENT=berth-test
-
-cgroup_dir_of() { # PID
-        echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
-}
-
-need_controller() {
-        local c
-        for c; do
-                [[ " $(cgroup_controllers) " == *" $c "* ]] || skip "no $c controller on this host"
-        done
-}
+CG_PARENT=berth-test # limited_sleeper's parent cgroup (tests/lib.sh)
 
 need_systemd() {
         [ "$(cat /proc/1/comm)" = systemd ] || skip "PID 1 is not systemd"
-}
-
-# limited_sleeper MANAGER RESOURCES-JSON: a started `sleep` container with linux.resources; prints its ID
-limited_sleeper() {
-        local mgr=$1 res=$2 id path
-        id=$(new_id)
-        if [ "$mgr" = systemd ]; then
-                path="system.slice:berthtest:$id"
-        else
-                path="/$CG_PARENT/$id"
-                defer rmdir "/sys/fs/cgroup/$CG_PARENT"
-        fi
-        make_bundle "$TEST_TMP/b-$id" '.process.args = ["sleep", "600"] | .linux.cgroupsPath = $p |
-                                       .linux.resources = ((.linux.resources // {}) + $r)' \
-                --arg p "$path" --argjson r "$res"
-        if [ "$mgr" = systemd ]; then
-                rt --systemd-cgroup create --bundle "$TEST_TMP/b-$id" "$id" < /dev/null > "$TEST_TMP/$id.out" 2>&1 ||
-                        fail "create: $(cat "$TEST_TMP/$id.out")"
-        else
-                rt_cgfs create --bundle "$TEST_TMP/b-$id" "$id" < /dev/null > "$TEST_TMP/$id.out" 2>&1 ||
-                        fail "create: $(cat "$TEST_TMP/$id.out")"
-        fi
-        rt start "$id"
-        echo "$id"
 }
 
 # the directory that carries the limits: the systemd scope, else the init's cgroup

@@ -270,6 +270,15 @@ test_fail_start_container() {
         assert_fail rt state "$id"
         assert_no_residue "$id"
         assert_eq "$(hk_order)" "startContainer:fail poststop:1" "hooks run by run"
+        # run with the cgroupfs manager: the init waits for neither SYNC_PARENT_READY nor SYNC_START, and its
+        # failure still reaches run over the channel
+        hk_reset
+        id=$(new_id)
+        assert_fail rt_cgfs run --bundle "$b" "$id"
+        assert_berth_msg "$OUT" run "$id" "startContainer hook #0 (/mnt/hooks/fail.sh): exit status 4"
+        assert_fail rt state "$id"
+        assert_no_residue "$id"
+        assert_eq "$(hk_order)" "startContainer:fail poststop:1" "hooks run by run (cgroupfs)"
 }
 
 test_poststart_hook_calls_state() {
