@@ -11,6 +11,14 @@ void *xmalloc0(size_t n)
         return p;
 }
 
+void *xmalloc(size_t n)
+{
+        void *p = malloc(n ? n : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
 void *xrealloc(void *p, size_t n)
 {
         p = realloc(p, n ? n : 1);

@@ -303,7 +303,6 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         if ((r = plugins_open(spec->annotations, spec->n_annotations, &plugins, err)) < 0)
                 return r;
         _cleanup_free_ char *state_root_dir = xasprintf("%s/%s", rt->root, id);
-        _cleanup_free_ char *config_text = NULL;
         struct plugin_container pc = {
             .id = id,
             .bundle = spec->bundle,
@@ -311,15 +310,10 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
             .state_root = rt->root,
             .annotations = spec->annotations,
             .n_annotations = spec->n_annotations,
+            .config_json = spec->config_text,
         };
-        if (plugins_any(plugins)) {
-                _cleanup_free_ char *cp = xasprintf("%s/config.json", spec->bundle);
-                if ((r = read_file(cp, 0, &config_text, NULL)) < 0)
-                        return berth_err(err, -r, "read %s", cp);
-                pc.config_json = config_text;
-                if ((r = plugins_call(plugins, PLUGIN_VALIDATE, &pc, err)) < 0)
-                        return r;
-        }
+        if (plugins_any(plugins) && (r = plugins_call(plugins, PLUGIN_VALIDATE, &pc, err)) < 0)
+                return r;
 
         _cleanup_cgroup_ struct cgroup *cg = NULL;
         if ((r = cgroup_new((enum cgroup_manager_type)rt->cgroup_manager, id, spec, &cg, err)) < 0)
@@ -346,8 +340,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         bool cgroup_made = false;
         struct machine_call *machine = NULL;
         _cleanup_close_ int fifo_fd = -1, cgroup_fd = -1, notify_fd = -1;
-        _cleanup_free_ char *fifo_path = NULL, *config_path = NULL, *config = NULL, *created = NULL,
-                            *state_dir = NULL;
+        _cleanup_free_ char *fifo_path = NULL, *created = NULL, *state_dir = NULL;
         int sync[2] = {-1, -1};
 
         /* World-writable (not subject to the umask): an init that is not host root (user namespace,
@@ -449,10 +442,7 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
         }
         log_debug("create %s: cgroup %s ready", id, cg->path ? cg->path : "(none)");
         /* while the init sets itself up: what later commands need of the config */
-        config_path = xasprintf("%s/config.json", spec->bundle);
-        size_t config_len = 0;
-        if ((r = read_file(config_path, 0, &config, &config_len)) < 0 ||
-            (r = write_file_atomic_at(dirfd, CONFIG_FILE, config, config_len)) < 0) {
+        if ((r = write_file_atomic_at(dirfd, CONFIG_FILE, spec->config_text, spec->config_len)) < 0) {
                 r = berth_err(err, -r, "copy config.json into the state directory");
                 goto fail;
         }

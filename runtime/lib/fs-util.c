@@ -4,23 +4,11 @@
 
 #include "fs-util.h"
 
-int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+/* Reads until buf is full or at end of file; *len counts what is in buf. */
+static int read_upto(int fd, char *buf, size_t size, size_t *len)
 {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (max == 0)
-                max = 16 << 20;
-        size_t cap = 4096, len = 0;
-        _cleanup_free_ char *buf = xmalloc0(cap + 1);
-        for (;;) {
-                if (len == cap) {
-                        if (cap >= max)
-                                return -EFBIG;
-                        cap = MIN(cap * 2, max);
-                        buf = xrealloc(buf, cap + 1);
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
+        while (*len < size) {
+                ssize_t n = read(fd, buf + *len, size - *len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -28,8 +16,39 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
                 }
                 if (n == 0)
                         break;
-                len += (size_t)n;
+                *len += (size_t)n;
         }
+        return 0;
+}
+
+int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (max == 0)
+                max = 16 << 20;
+        /* Most files berth reads (/proc, cgroup and state files) fit in a page: read them on the stack and
+         * allocate what they hold. A page-sized heap buffer is a large request to malloc, which consolidates
+         * its free lists first, writing heap pages that a forked init shares copy-on-write. */
+        char small[4096];
+        size_t len = 0;
+        int r = read_upto(fd, small, sizeof(small), &len);
+        if (r < 0)
+                return r;
+        bool eof = len < sizeof(small);
+        size_t cap = len;
+        _cleanup_free_ char *buf = xmalloc(cap + 1);
+        memcpy(buf, small, len);
+        while (!eof && len <= max) {
+                cap = MIN(cap * 2, max + 1);
+                buf = xrealloc(buf, cap + 1);
+                if ((r = read_upto(fd, buf, cap, &len)) < 0)
+                        return r;
+                eof = len < cap;
+        }
+        if (len > max)
+                return -EFBIG;
         buf[len] = 0;
         if (ret_len)
                 *ret_len = len;

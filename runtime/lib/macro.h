@@ -16,6 +16,8 @@
 #define _printf_(a, b)  __attribute__((format(printf, a, b)))
 #define _noreturn_      __attribute__((noreturn))
 #define _must_check_    __attribute__((warn_unused_result))
+#define STRINGIFY_(x)   #x
+#define STRINGIFY(x)    STRINGIFY_(x)
 #define ELEMENTSOF(x)   (sizeof(x) / sizeof((x)[0]))
 #define STREQ(a, b)     (strcmp((a), (b)) == 0)
 #define STRPTR_EQ(a, b) ((a) == (b) || ((a) && (b) && strcmp((a), (b)) == 0))
@@ -94,6 +96,7 @@ static inline size_t strv_length(char *const *v)
         })
 
 /* Abort on allocation failure: there is nothing sensible a runtime can do without memory. */
+void *xmalloc(size_t n);
 void *xmalloc0(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

@@ -786,6 +786,8 @@ int spec_load(const char *bundle, struct spec **ret, berth_error **err)
                 return berth_err_prefix(err, "config.json");
 
         s->bundle = TAKE_PTR(abs_bundle);
+        s->config_text = TAKE_PTR(data);
+        s->config_len = len;
         s->rootfs = path_join_clean(s->bundle, s->root_path);
         struct stat st;
         if (stat(s->rootfs, &st) < 0)
@@ -802,6 +804,7 @@ void spec_free(struct spec *s)
         if (!s)
                 return;
         free(s->oci_version);
+        free(s->config_text);
         free(s->root_path);
         spec_process_free(s->process);
         free(s->hostname);

@@ -345,8 +345,10 @@ struct spec {
         struct spec_linux *linux; /* NULL -> treated as empty */
 
         /* Filled by spec_load from the bundle: */
-        char *bundle; /* absolute bundle path */
-        char *rootfs; /* absolute host path of the rootfs (root.path resolved against bundle) */
+        char *bundle;      /* absolute bundle path */
+        char *rootfs;      /* absolute host path of the rootfs (root.path resolved against bundle) */
+        char *config_text; /* config.json exactly as it was read and parsed */
+        size_t config_len;
 };
 
 /* Parses and validates <bundle>/config.json. Errors are prefixed with "config.json: <json path>: ". */

@@ -378,6 +378,41 @@ TEST(test_sysctl_apply_errors)
         CHECK_CONTAINS(err2 ? err2->msg : NULL, "not a valid sysctl name");
 }
 
+/* read_file_at() reads files of any size whole, up to its limit, whatever the page-sized fast path. */
+TEST(test_read_file_sizes)
+{
+        setup();
+        static const size_t sizes[] = {0, 1, 4095, 4096, 4097, 8192, 8193, 100000};
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                size_t n = sizes[i];
+                _cleanup_free_ char *data = xmalloc(n + 1);
+                for (size_t j = 0; j < n; j++)
+                        data[j] = (char)('a' + j % 26);
+                _cleanup_free_ char *p = xasprintf("%s/sized", tmp);
+                int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                CHECK(fd >= 0);
+                CHECK(write(fd, data, n) == (ssize_t)n);
+                close(fd);
+
+                _cleanup_free_ char *got = NULL;
+                size_t len = 0;
+                CHECK_INTEQ(read_file(p, 0, &got, &len), 0);
+                CHECK_INTEQ(len, n);
+                CHECK(got && memcmp(got, data, n) == 0 && got[n] == 0);
+
+                _cleanup_free_ char *exact = NULL;
+                CHECK_INTEQ(read_file(p, n ? n : 1, &exact, &len), 0);
+                CHECK_INTEQ(len, n);
+                if (n > 0) {
+                        _cleanup_free_ char *over = NULL;
+                        CHECK_INTEQ(read_file(p, n - 1 ? n - 1 : 0, &over, &len), n - 1 ? -EFBIG : 0);
+                }
+        }
+        char *none = NULL;
+        CHECK_INTEQ(read_file("/nonexistent-berth-test", 0, &none, NULL), -ENOENT);
+        CHECK(!none);
+}
+
 TEST(test_cleanup)
 {
         if (!tmp[0])
@@ -392,4 +427,4 @@ UNIT_MAIN(UNIT_CASE(test_open_absolute_symlink), UNIT_CASE(test_open_dotdot_stay
           UNIT_CASE(test_mkdir_dangling_symlinks), UNIT_CASE(test_mkdir_errors),
           UNIT_CASE(test_mkdir_root_and_files), UNIT_CASE(test_fd_path), UNIT_CASE(test_sysctl_ipc),
           UNIT_CASE(test_sysctl_net), UNIT_CASE(test_sysctl_uts_and_others), UNIT_CASE(test_sysctl_bad_names),
-          UNIT_CASE(test_sysctl_apply_errors), UNIT_CASE(test_cleanup))
+          UNIT_CASE(test_sysctl_apply_errors), UNIT_CASE(test_read_file_sizes), UNIT_CASE(test_cleanup))
