@@ -5,7 +5,8 @@
 # Stages: install missing Debian packages; build (meson, -Dwerror=true) in build/; the C unit tests; an
 # ASan+UBSan build in build-asan/ and the unit tests there; the clang-format check; the busybox rootfs; the
 # integration suite (tests/integration/run.sh) in the nspawn test host, or directly when PID 1 is systemd; the
-# same suite again with the ASan+UBSan berth (any sanitizer report fails the command, so the test); the
+# container tests of that suite again with the cgroupfs manager as berth's default (tests/berth-cgroupfs: `run`
+# starts its init another way there, see runtime/lib/clone.h); the same suite again with the ASan+UBSan berth (any sanitizer report fails the command, so the test); the
 # controller tests (65-controllers.sh) in the UML test host, or directly on a systemd machine that has the
 # cgroup v2 controllers. Every stage runs even when an earlier one failed, as far as it can.
 #
@@ -13,7 +14,7 @@
 # when tests were skipped with a reason). Exit status 0 only when nothing failed.
 #
 # Environment: RUNTIME (default build/runtime/berth), RUNALL_SKIP (space-separated stage names to leave out:
-# deps build unit asan format integration asan-integration controllers), TEST_FILTER (passed to the
+# deps build unit asan format integration integration-cgroupfs asan-integration controllers), TEST_FILTER (passed to the
 # integration runner).
 # Logs: tests/.cache/logs/<stage>.log.
 set -uo pipefail
@@ -157,7 +158,7 @@ where() { if [ "$pid1" = systemd ]; then echo "directly (PID 1 is systemd)"; els
 run_suite() { # STAGE HOSTKIND RUNNER-ARGS...
         local stage=$1 kind=$2 rc
         shift 2
-        TH_ENV="RUNTIME TEST_FILTER TEST_TIMEOUT TEST_VERBOSE ASAN_OPTIONS UBSAN_OPTIONS" \
+        TH_ENV="RUNTIME BERTH_UNDER_TEST TEST_FILTER TEST_TIMEOUT TEST_VERBOSE ASAN_OPTIONS UBSAN_OPTIONS" \
                 bash tests/testhost/enter.sh "$kind" \
                 bash tests/integration/run.sh "$@" 2>&1 | tee "$LOGS/$stage.log"
         rc=${PIPESTATUS[0]}
@@ -195,6 +196,18 @@ if ! skipped_stage integration; then
         fi
 fi
 
+if ! skipped_stage integration-cgroupfs; then
+        banner "container tests with the cgroupfs manager $(where nspawn)"
+        if [ $build_ok = 0 ] && [ ! -x "$RUNTIME" ]; then
+                record integration-cgroupfs 0 1 0 "not run: the build failed"
+        elif [ $rootfs_ok = 0 ]; then
+                record integration-cgroupfs 0 1 0 "not run: tests/rootfs.sh failed"
+        else
+                BERTH_UNDER_TEST=$RUNTIME RUNTIME=$repo/tests/berth-cgroupfs run_suite integration-cgroupfs nspawn \
+                        tests/integration/{10,20,30,40,50,70,80,85}-*.sh
+        fi
+fi
+
 if ! skipped_stage asan-integration; then
         banner "integration tests with the ASan+UBSan berth $(where nspawn)"
         if [ $asan_ok = 0 ]; then
@@ -225,7 +238,7 @@ fi
 printf '\n=== summary (%ds)\n' $(($(date +%s) - t_start))
 tp=0 tf=0 ts=0
 for i in "${!names[@]}"; do
-        printf '%-16s %5s passed %5s failed %5s skipped  %s\n' "${names[$i]}" "${passes[$i]}" "${fails[$i]}" \
+        printf '%-20s %5s passed %5s failed %5s skipped  %s\n' "${names[$i]}" "${passes[$i]}" "${fails[$i]}" \
                 "${skips[$i]}" "${notes[$i]}"
         tp=$((tp + passes[i]))
         tf=$((tf + fails[i]))

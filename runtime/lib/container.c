@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <linux/sched.h>
 
+#include "clone.h"
 #include "container.h"
 #include "fs-util.h"
 #include "hooks.h"
@@ -158,24 +159,18 @@ static int prepare_parent_namespaces(const struct spec *spec, const struct ns_pl
         return 0;
 }
 
-/* clone3 (like fork, on the parent's stack copy) into the cgroup behind cgroup_fd when >= 0. Falls back to
- * clone() without CLONE_INTO_CGROUP, and then *ret_in_cgroup is false: the caller moves the child. */
-static pid_t clone_init(int flags, int cgroup_fd, bool *ret_in_cgroup)
+/* The child side of clone_init_vfork(): it borrows the parent's memory, so its own copy of the parent's end
+ * of the channel is closed here, not by the parent. */
+struct init_start {
+        struct init_args args;
+        int parent_sock;
+};
+
+static int init_start_vfork(void *p)
 {
-        *ret_in_cgroup = cgroup_fd >= 0;
-        struct clone_args args = {
-            .flags = (uint64_t)(unsigned)flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
-            .exit_signal = SIGCHLD,
-            .cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
-        };
-        long pid = syscall(SYS_clone3, &args, sizeof(args));
-        if (pid >= 0)
-                return (pid_t)pid;
-        if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
-                return -errno;
-        *ret_in_cgroup = false;
-        pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
-        return pid < 0 ? -errno : (pid_t)pid;
+        struct init_start *s = p;
+        close(s->parent_sock);
+        container_init(&s->args);
 }
 
 struct create_ctx {
@@ -388,21 +383,14 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
          * the exec: no scope to settle, no notify socket to bind. */
         bool parent_idle = cgroup_made && !cg->ops->settle && !forked_ns && !plan.create[NS_USER];
         bool wait_start = run && (cg->ops->settle || notify_used);
-        fflush(NULL);
-        bool in_cgroup = false;
-        pid_t pid = clone_init(flags, cgroup_fd, &in_cgroup);
-        if (pid < 0) {
-                r = berth_err(err, -pid, "clone container init");
-                goto fail;
-        }
-        if (pid == 0) {
-                close(sync[0]);
-                struct init_args a = {
+        struct init_start start = {
+            .args =
+                {
                     .spec = spec,
                     .plan = &plan,
                     .sync_fd = sync[1],
                     .fifo_fd = fifo_fd,
-                    .wait_parent = !(parent_idle && in_cgroup),
+                    .wait_parent = !parent_idle,
                     .wait_start = wait_start,
                     .forked_ns = forked_ns,
                     .no_pivot = o->no_pivot,
@@ -412,8 +400,28 @@ int container_create(const struct berth_runtime *rt, const char *id, const struc
                     .id = id,
                     .plugins = plugins,
                     .plugin_c = &pc,
-                };
-                container_init(&a);
+                },
+            .parent_sock = sync[0],
+        };
+        /* A run whose init never waits for us (nothing to do in between, no hooks or plugins of ours to run
+         * for it) borrows our memory until it execs: see clone.h. Otherwise, or where that is not
+         * available, the init gets a copy. */
+        bool init_alone = run && parent_idle && !wait_start && cgroup_fd >= 0 && !plugins_any(plugins) &&
+                          !hooks_present(spec, HOOK_PRESTART) && !hooks_present(spec, HOOK_CREATE_RUNTIME);
+        fflush(NULL);
+        bool in_cgroup = true;
+        pid_t pid = init_alone ? clone_init_vfork(flags, cgroup_fd, init_start_vfork, &start) : -EOPNOTSUPP;
+        if (pid == -EOPNOTSUPP) {
+                pid = clone_init(flags, cgroup_fd, &in_cgroup);
+                if (pid == 0) {
+                        close(sync[0]);
+                        start.args.wait_parent = !(parent_idle && in_cgroup);
+                        container_init(&start.args);
+                }
+        }
+        if (pid < 0) {
+                r = berth_err(err, -pid, "clone container init");
+                goto fail;
         }
         close(sync[1]);
         sync[1] = -1;
