@@ -213,6 +213,9 @@ int berth_exec(const struct berth_runtime *rt, const char *id, const struct bert
         if (p->terminal && !o->console_socket)
                 return berth_err_plain(err, EINVAL,
                                        "a terminal (-t or process.terminal) needs --console-socket");
+        /* here, on the host: the process applies the filter once it is in the container (seccomp.c) */
+        if (spec->linux && (r = seccomp_check(spec->linux->seccomp, err)) < 0)
+                return r;
 
         int ns_mask = ns_differing_mask(c.state->pid, err);
         if (ns_mask < 0)

@@ -8,14 +8,58 @@
  *    appears more than once: then each condition becomes a rule of its own (OR), as runc does;
  *  - SCMP_CMP_MASKED_EQ compares (arg & value) == valueTwo.
  * no_new_privs is left to the caller (SCMP_FLTATR_CTL_NNP = 0).
+ *
+ * libseccomp is opened on first use (most commands never build a filter), by seccomp_check(), which
+ * container_create and exec call on the host before any process enters the container. seccomp_apply() runs
+ * inside the container, where a library path would resolve in the container's root: it never loads the
+ * library, and fails if nothing loaded it before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <seccomp.h>
 
+#include "dlopen-util.h"
 #include "log.h"
 #include "seccomp.h"
+
+#define SECCOMP_LAZY_FUNCTIONS(X)                                                                            \
+        X(seccomp_init)                                                                                      \
+        X(seccomp_release)                                                                                   \
+        X(seccomp_load)                                                                                      \
+        X(seccomp_arch_add)                                                                                  \
+        X(seccomp_attr_set)                                                                                  \
+        X(seccomp_rule_add_array)                                                                            \
+        X(seccomp_syscall_resolve_name)                                                                      \
+        X(seccomp_notify_fd)                                                                                 \
+        X(seccomp_api_get)
+
+#define SECCOMP_LAZY_DEFINE(f) static __typeof__(f) *sym_##f;
+SECCOMP_LAZY_FUNCTIONS(SECCOMP_LAZY_DEFINE)
+#undef SECCOMP_LAZY_DEFINE
+static void *libseccomp;
+
+/* Opens libseccomp.so.2 once, on the host side (see above). */
+static int seccomp_lazy_load(berth_error **err)
+{
+        if (libseccomp)
+                return 0;
+#define SECCOMP_LAZY_SYMBOL(f) {#f, (void **)&sym_##f},
+        static const struct dlopen_symbol syms[] = {SECCOMP_LAZY_FUNCTIONS(SECCOMP_LAZY_SYMBOL)};
+#undef SECCOMP_LAZY_SYMBOL
+        return dlopen_symbols("linux.seccomp", "libseccomp.so.2", syms, ELEMENTSOF(syms), &libseccomp, err);
+}
+
+/* Calls below this point go through the pointers. */
+#define seccomp_init(...)                 sym_seccomp_init(__VA_ARGS__)
+#define seccomp_release(...)              sym_seccomp_release(__VA_ARGS__)
+#define seccomp_load(...)                 sym_seccomp_load(__VA_ARGS__)
+#define seccomp_arch_add(...)             sym_seccomp_arch_add(__VA_ARGS__)
+#define seccomp_attr_set(...)             sym_seccomp_attr_set(__VA_ARGS__)
+#define seccomp_rule_add_array(...)       sym_seccomp_rule_add_array(__VA_ARGS__)
+#define seccomp_syscall_resolve_name(...) sym_seccomp_syscall_resolve_name(__VA_ARGS__)
+#define seccomp_notify_fd(...)            sym_seccomp_notify_fd(__VA_ARGS__)
+#define seccomp_api_get(...)              sym_seccomp_api_get(__VA_ARGS__)
 
 #define LIBSECCOMP_AT_LEAST(maj, min)                                                                        \
         (SCMP_VER_MAJOR > (maj) || (SCMP_VER_MAJOR == (maj) && SCMP_VER_MINOR >= (min)))
@@ -304,6 +348,9 @@ int seccomp_check(const struct spec_seccomp *sc, berth_error **err)
 {
         if (!sc)
                 return 0;
+        int r = seccomp_lazy_load(err);
+        if (r < 0)
+                return r;
         _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         bool has_notify;
         return build_filter(sc, &ctx, &has_notify, err);
@@ -315,6 +362,9 @@ int seccomp_apply(const struct spec_seccomp *sc, int *ret_notify_fd, berth_error
                 *ret_notify_fd = -1;
         if (!sc)
                 return 0;
+        if (!libseccomp)
+                return berth_err_plain(
+                    err, ELIBACC, "linux.seccomp: libseccomp was not loaded before entering the container");
         _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         bool has_notify;
         int r = build_filter(sc, &ctx, &has_notify, err);
@@ -373,6 +423,11 @@ const char *const *seccomp_supported_flags(void)
         static bool done;
         if (done)
                 return list;
+        _cleanup_error_ berth_error *err = NULL;
+        if (seccomp_lazy_load(&err) < 0) {
+                log_warn("%s", err->msg);
+                return list; /* empty: no flag can be set without libseccomp */
+        }
         /* API levels (seccomp_api_get(3)): 2 TSYNC, 3 LOG, 4 SSB, 7 WAIT_KILLABLE_RECV. */
         unsigned api = seccomp_api_get();
         size_t n = 0;

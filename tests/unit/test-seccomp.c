@@ -115,6 +115,22 @@ static struct spec_seccomp realistic_profile(void)
         };
 }
 
+/* Runs first, before anything loaded libseccomp: applying a filter never loads it (inside the container a
+ * library path would resolve in the container's root), it names what went wrong instead. */
+TEST(test_apply_needs_loaded_library)
+{
+        struct spec_seccomp sc = {.default_action = SECCOMP_ACT_ALLOW};
+        _cleanup_error_ berth_error *err = NULL;
+        int fd = -2;
+        CHECK_INTEQ(seccomp_apply(&sc, &fd, &err), -ELIBACC);
+        CHECK_CONTAINS(err ? err->msg : NULL,
+                       "linux.seccomp: libseccomp was not loaded before entering the container");
+        CHECK_INTEQ(fd, -1);
+        berth_error_free(err);
+        err = NULL;
+        CHECK_INTEQ(seccomp_check(&sc, &err), 0);
+}
+
 TEST(test_check_realistic)
 {
         _cleanup_error_ berth_error *err = NULL;
@@ -315,6 +331,7 @@ static void child_load(void)
         };
         _cleanup_error_ berth_error *err = NULL;
         int fd = -2;
+        CHECK_INTEQ(seccomp_check(&sc, &err), 0); /* loads libseccomp, as create does before the init */
         CHECK_INTEQ(seccomp_apply(&sc, &fd, &err), 0);
         if (err)
                 fprintf(stderr, "# %s\n", err->msg);
@@ -378,6 +395,7 @@ static void child_notify(void)
         };
         _cleanup_error_ berth_error *err = NULL;
         int fd = -1;
+        CHECK_INTEQ(seccomp_check(&sc, &err), 0);
         CHECK_INTEQ(seccomp_apply(&sc, &fd, &err), 0);
         if (err)
                 fprintf(stderr, "# %s\n", err->msg);
@@ -431,6 +449,7 @@ static void child_load_fails_without_nnp(void)
         }
         _cleanup_error_ berth_error *err = NULL;
         int fd = -2;
+        CHECK_INTEQ(seccomp_check(&sc, &err), 0);
         CHECK_INTEQ(seccomp_apply(&sc, &fd, &err), -EACCES);
         CHECK_CONTAINS(err ? err->msg : NULL, "linux.seccomp: loading the filter: Permission denied");
         CHECK_INTEQ(fd, -1);
@@ -441,5 +460,6 @@ TEST(test_load_error)
         CHECK_INTEQ(run_child(child_load_fails_without_nnp), 0);
 }
 
-UNIT_MAIN(UNIT_CASE(test_check_realistic), UNIT_CASE(test_check_rejects), UNIT_CASE(test_supported_lists),
-          UNIT_CASE(test_load), UNIT_CASE(test_notify), UNIT_CASE(test_load_error))
+UNIT_MAIN(UNIT_CASE(test_apply_needs_loaded_library), UNIT_CASE(test_check_realistic),
+          UNIT_CASE(test_check_rejects), UNIT_CASE(test_supported_lists), UNIT_CASE(test_load),
+          UNIT_CASE(test_notify), UNIT_CASE(test_load_error))
