@@ -31,6 +31,7 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
+#include "time-util.h"
 
 int berth_id_validate(const char *id, berth_error **err)
 {

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "time-util.h"
 
 static int log_file_fd = -1;
 static enum log_format log_fmt = LOG_FMT_TEXT;
@@ -110,13 +111,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
                 goto out_msg;
         if (log_fmt == LOG_FMT_JSON && log_file_fd >= 0) {
                 struct timespec ts;
-                struct tm tm;
-                char tbuf[64];
+                char tbuf[RFC3339_MAX];
                 clock_gettime(CLOCK_REALTIME, &ts);
-                gmtime_r(&ts.tv_sec, &tm);
-                strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
-                fprintf(f, "{\"level\":\"%s\",\"time\":\"%s.%09ldZ\",\"msg\":\"", level_names[level], tbuf,
-                        ts.tv_nsec);
+                fprintf(f, "{\"level\":\"%s\",\"time\":\"%s\",\"msg\":\"", level_names[level],
+                        rfc3339_format(&ts, tbuf));
                 json_escape(f, msg);
                 fputs("\"}\n", f);
         } else if (log_file_fd >= 0) {

@@ -322,14 +322,3 @@ enum container_status state_status(int dirfd, const struct container_state *s, s
                 return STATUS_PAUSED;
         return STATUS_RUNNING;
 }
-
-char *rfc3339_now(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        /* Not strftime: it may load the time zone database, which the hot path does not need. */
-        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                         tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}

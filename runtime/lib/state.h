@@ -75,5 +75,3 @@ bool state_init_alive(const struct container_state *s);
 /* The status: stopped when the init is gone, created while the exec fifo exists, paused when the cgroup is
  * frozen, else running. */
 enum container_status state_status(int dirfd, const struct container_state *s, struct cgroup *cg);
-/* Now as RFC 3339 with nanoseconds. */
-char *rfc3339_now(void);

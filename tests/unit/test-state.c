@@ -10,6 +10,7 @@
 #include "state.h"
 #include "sync.h"
 #include "unit.h"
+#include "time-util.h"
 
 TEST(state_json_round_trip)
 {
@@ -208,8 +209,42 @@ TEST(error_prefixing)
         berth_error_free(err);
 }
 
+/* utc_from_time() agrees with gmtime_r() (which berth avoids: it loads the time zone database) across
+ * leap days, century years, the epoch and before it. */
+TEST(utc_time_matches_gmtime)
+{
+        static const int64_t fixed[] = {0,          -1,           86399,        86400,      951782400,
+                                        951868799,  951868800,    4107542400,   4107628800, -2208988800,
+                                        1795366750, 253402300799, -62135596800, 1709164800, 1709251199};
+        int64_t t = -70000000000;
+        for (size_t i = 0; i < ELEMENTSOF(fixed) + 4000; i++) {
+                if (i < ELEMENTSOF(fixed))
+                        t = fixed[i];
+                else
+                        t += 46711113; /* a step that visits every hour, weekday and day of the year */
+                time_t tt = (time_t)t;
+                struct tm want, got;
+                CHECK(gmtime_r(&tt, &want));
+                utc_from_time(t, &got);
+                if (got.tm_year != want.tm_year || got.tm_mon != want.tm_mon || got.tm_mday != want.tm_mday ||
+                    got.tm_hour != want.tm_hour || got.tm_min != want.tm_min || got.tm_sec != want.tm_sec ||
+                    got.tm_wday != want.tm_wday || got.tm_yday != want.tm_yday) {
+                        fprintf(stderr,
+                                "# %lld: %d-%d-%d %d:%d:%d w%d y%d, gmtime %d-%d-%d %d:%d:%d w%d y%d\n",
+                                (long long)t, got.tm_year, got.tm_mon, got.tm_mday, got.tm_hour, got.tm_min,
+                                got.tm_sec, got.tm_wday, got.tm_yday, want.tm_year, want.tm_mon, want.tm_mday,
+                                want.tm_hour, want.tm_min, want.tm_sec, want.tm_wday, want.tm_yday);
+                        unit_failed_checks++;
+                        break;
+                }
+        }
+        char buf[RFC3339_MAX];
+        struct timespec ts = {.tv_sec = 951825600 + 3723, .tv_nsec = 5};
+        CHECK_STREQ(rfc3339_format(&ts, buf), "2000-02-29T13:02:03.000000005Z");
+}
+
 UNIT_MAIN(UNIT_CASE(state_json_round_trip), UNIT_CASE(state_json_rejects_garbage),
           UNIT_CASE(oci_state_document), UNIT_CASE(status_follows_the_process),
           UNIT_CASE(state_dir_lifecycle), UNIT_CASE(container_ids),
           UNIT_CASE(sync_channel_carries_steps_errors_and_fds), UNIT_CASE(error_prefixing),
-          UNIT_CASE(state_document_gets_extra_members))
+          UNIT_CASE(state_document_gets_extra_members), UNIT_CASE(utc_time_matches_gmtime))
