@@ -623,13 +623,13 @@ static bool dev_is_bind_mounted(const struct spec *spec)
         return false;
 }
 
-int rootfs_setup_mounts(const struct spec *spec, const struct rootfs_opts *o, berth_error **err)
+int rootfs_setup_mounts(const struct spec *spec, struct rootfs_opts *o, berth_error **err)
 {
         if (!spec->rootfs)
                 return berth_err(err, 0, "root.path: no rootfs");
-        char rootfs[PATH_MAX];
-        if (!realpath(spec->rootfs, rootfs))
+        if (!realpath(spec->rootfs, o->rootfs))
                 return berth_err(err, errno, "root.path: %s", spec->rootfs);
+        const char *rootfs = o->rootfs;
 
         unsigned long prop = root_propagation(spec);
         if (!prop)
@@ -711,11 +711,9 @@ static int hide_host_kernel_mounts(const char *rootfs, berth_error **err)
 
 int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *o, berth_error **err)
 {
-        if (!spec->rootfs)
-                return berth_err(err, 0, "root.path: no rootfs");
-        char rootfs[PATH_MAX];
-        if (!realpath(spec->rootfs, rootfs))
-                return berth_err(err, errno, "root.path: %s", spec->rootfs);
+        if (!spec->rootfs || !o->rootfs[0])
+                return berth_err(err, 0, "root.path: no rootfs (rootfs_setup_mounts first)");
+        const char *rootfs = o->rootfs;
 
         if (o->no_pivot) {
                 if (chdir(rootfs) < 0)
@@ -757,7 +755,23 @@ int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *o, berth_err
 
 /* ---- rootfs_finalize ---- */
 
-static int mask_path(int rootfd, const char *path, berth_error **err)
+/* The container's /dev/null (created by us), opened once for all masked files: it must really be the null
+ * device. */
+static int open_dev_null(int rootfd, berth_error **err)
+{
+        _cleanup_close_ int null = path_open_in_root(rootfd, "/dev/null", O_PATH, 0);
+        if (null < 0)
+                return berth_err(err, -null, "open /dev/null");
+        struct stat st;
+        if (fstat(null, &st) < 0)
+                return berth_err(err, errno, "stat /dev/null");
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return berth_err(err, 0, "/dev/null of the container is not the null device");
+        return TAKE_FD(null);
+}
+
+/* *null: the container's /dev/null, opened on first need (-1 before). */
+static int mask_path(int rootfd, const char *path, int *null, berth_error **err)
 {
         _cleanup_close_ int fd = path_open_in_root(rootfd, path, O_PATH, 0);
         if (fd == -ENOENT || fd == -ENOTDIR)
@@ -774,17 +788,10 @@ static int mask_path(int rootfd, const char *path, berth_error **err)
                         return berth_err(err, errno, "mount an empty read-only tmpfs");
                 return 0;
         }
-        /* The container's /dev/null (created by us); it must really be the null device. */
-        _cleanup_close_ int null = path_open_in_root(rootfd, "/dev/null", O_PATH, 0);
-        if (null < 0)
-                return berth_err(err, -null, "open /dev/null");
-        struct stat nst;
-        if (fstat(null, &nst) < 0)
-                return berth_err(err, errno, "stat /dev/null");
-        if (!S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3))
-                return berth_err(err, 0, "/dev/null of the container is not the null device");
+        if (*null < 0 && (*null = open_dev_null(rootfd, err)) < 0)
+                return *null;
         char nbuf[64];
-        if (mount(path_fd_path(null, nbuf, sizeof(nbuf)), tbuf, NULL, MS_BIND, NULL) < 0)
+        if (mount(path_fd_path(*null, nbuf, sizeof(nbuf)), tbuf, NULL, MS_BIND, NULL) < 0)
                 return berth_err(err, errno, "bind mount /dev/null");
         return 0;
 }
@@ -842,8 +849,9 @@ int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *o, berth_
                         return berth_err_prefix(err, "linux.readonlyPaths[%zu] (%s)", i, ro[i]);
         }
         char **masked = spec->linux ? spec->linux->masked_paths : NULL;
+        _cleanup_close_ int null = -1;
         for (size_t i = 0; masked && masked[i]; i++) {
-                r = mask_path(rootfd, masked[i], err);
+                r = mask_path(rootfd, masked[i], &null, err);
                 if (r < 0)
                         return berth_err_prefix(err, "linux.maskedPaths[%zu] (%s)", i, masked[i]);
         }

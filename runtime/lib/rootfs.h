@@ -10,19 +10,22 @@
  */
 #pragma once
 
+#include <limits.h>
+
 #include <stdbool.h>
 
 #include "error.h"
 #include "spec.h"
 
 struct rootfs_opts {
-        bool in_userns;       /* a new user namespace: devices are bind-mounted, not created with mknod */
-        bool no_pivot;        /* --no-pivot */
-        int console_slave_fd; /* >= 0: bind it onto /dev/console */
-        bool new_cgroupns;    /* cgroup mounts: cgroup2 of the container's namespace */
+        bool in_userns;        /* a new user namespace: devices are bind-mounted, not created with mknod */
+        bool no_pivot;         /* --no-pivot */
+        int console_slave_fd;  /* >= 0: bind it onto /dev/console */
+        bool new_cgroupns;     /* cgroup mounts: cgroup2 of the container's namespace */
+        char rootfs[PATH_MAX]; /* root.path with symlinks resolved: set by rootfs_setup_mounts */
 };
 
-int rootfs_setup_mounts(const struct spec *spec, const struct rootfs_opts *o, berth_error **err);
+int rootfs_setup_mounts(const struct spec *spec, struct rootfs_opts *o, berth_error **err);
 int rootfs_pivot(const struct spec *spec, const struct rootfs_opts *o, berth_error **err);
 int rootfs_finalize(const struct spec *spec, const struct rootfs_opts *o, berth_error **err);
 int sysctl_apply(const struct spec *spec, berth_error **err);
