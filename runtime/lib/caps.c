@@ -82,21 +82,16 @@ int cap_last_supported(void)
 {
         if (cap_last_supported_cached >= 0)
                 return cap_last_supported_cached;
-
-        int last = -1;
-        _cleanup_free_ char *s = NULL;
-        if (read_file("/proc/sys/kernel/cap_last_cap", 64, &s, NULL) >= 0) {
-                char *end = NULL;
-                errno = 0;
-                long v = strtol(s, &end, 10);
-                if (errno == 0 && end != s && v >= 0 && v < 64)
-                        last = (int)v;
-        }
-        if (last < 0) {
-                /* /proc may not be mounted: probe the bounding set, which rejects unknown caps. */
-                last = 0;
+        /* The bounding set rejects (EINVAL) what the kernel does not know: probe around the last capability
+         * berth knows, usually two calls. Not /proc/sys/kernel/cap_last_cap: the init asks after pivot_root,
+         * when that is the container's fresh procfs, whose first lookups cost more than the whole probe. */
+        int last = cap_last_known();
+        if (prctl(PR_CAPBSET_READ, (unsigned long)last, 0, 0, 0) >= 0) {
                 while (last < 63 && prctl(PR_CAPBSET_READ, (unsigned long)(last + 1), 0, 0, 0) >= 0)
                         last++;
+        } else {
+                while (last > 0 && prctl(PR_CAPBSET_READ, (unsigned long)last, 0, 0, 0) < 0)
+                        last--;
         }
         cap_last_supported_cached = last;
         return last;
