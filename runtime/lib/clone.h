@@ -9,10 +9,12 @@
  * (CLONE_VFORK). Nothing is copied at the clone and nothing is torn down at the exec, which makes the
  * container's start cheaper, but fn must be able to finish on its own: it must never wait for the parent
  * (which is asleep), and everything it writes to memory is seen by the parent afterwards, so it may only
- * allocate, never free or change what the parent owns. It does not combine with user namespaces (a process
- * whose memory is shared cannot enter one). Only where berth has the trampoline (x86-64) and not under
- * AddressSanitizer (which cannot follow a stack switch it was not told of); elsewhere it returns
- * -EOPNOTSUPP and the caller uses clone_init().
+ * allocate, never free or change what the parent owns. What the kernel keeps per memory rather than per
+ * process changes for both (a uid switch makes the memory non-dumpable; PR_SET_MDWE would bind the parent
+ * too, which is why plugins, which may set it, never run in such a child). It does not combine with user
+ * namespaces (a process whose memory is shared cannot enter one). Only where berth has the trampoline
+ * (x86-64) and not under AddressSanitizer (which cannot follow a stack switch it was not told of); elsewhere
+ * it returns -EOPNOTSUPP and the caller uses clone_init().
  */
 #pragma once
 
