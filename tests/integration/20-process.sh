@@ -181,8 +181,9 @@ test_listen_fds() {
         assert_eq "$(sed -n 2p <<< "$out")" "socket-activated" "content of fd 3"
 }
 
-# console: run a container with a terminal; recvtty receives the pty master; prints what the container wrote
-_console_run() { # JQ-FILTER SCRIPT
+# console: run a container with a terminal (create + start, or with "run": run -d); recvtty receives the pty
+# master; prints what the container wrote
+_console_run() { # JQ-FILTER SCRIPT [run]
         local id b sock
         [ -x "$HELPERS_BIN/recvtty" ] || fail "tests/helpers/recvtty.c was not compiled"
         id=$(new_id)
@@ -192,9 +193,14 @@ _console_run() { # JQ-FILTER SCRIPT
         "$HELPERS_BIN/recvtty" "$sock" "$TEST_TMP/tty.out" > "$TEST_TMP/recvtty.log" 2>&1 &
         local rpid=$!
         for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
-        rt create --bundle "$b" --console-socket "$sock" "$id" < /dev/null > "$TEST_TMP/create.out" 2>&1 ||
-                fail "create: $(cat "$TEST_TMP/create.out")"
-        rt start "$id"
+        if [ "${3:-}" = run ]; then
+                rt run -d --bundle "$b" --console-socket "$sock" "$id" < /dev/null > "$TEST_TMP/create.out" 2>&1 ||
+                        fail "run -d: $(cat "$TEST_TMP/create.out")"
+        else
+                rt create --bundle "$b" --console-socket "$sock" "$id" < /dev/null > "$TEST_TMP/create.out" 2>&1 ||
+                        fail "create: $(cat "$TEST_TMP/create.out")"
+                rt start "$id"
+        fi
         wait "$rpid" || fail "recvtty: $(cat "$TEST_TMP/recvtty.log")"
         wait_status "$id" stopped
         rt delete "$id"
@@ -210,6 +216,18 @@ test_console_socket() {
         assert_eq "$(sed -n 2p <<< "$out")" "30 100" "stty size"
         assert_eq "$(sed -n 3p <<< "$out")" "all-tty" "stdio"
         assert_eq "$(sed -n 4p <<< "$out")" "TERM=xterm" "TERM"
+}
+
+# run -d hands the pty over as create does (with the cgroupfs manager, from an init that shares berth's memory
+# until it execs: run-all.sh's integration-cgroupfs stage)
+test_console_socket_with_run() {
+        local out
+        out=$(_console_run '.process.consoleSize = {height: 24, width: 90}' \
+                'tty; stty size; echo via-dev-tty > /dev/tty && echo ctty-ok' run)
+        assert_match "$(sed -n 1p <<< "$out")" '^/dev/pts/[0-9]+$' "tty"
+        assert_eq "$(sed -n 2p <<< "$out")" "24 90" "stty size"
+        assert_contains "$out" via-dev-tty
+        assert_contains "$out" ctty-ok
 }
 
 test_console_is_controlling_terminal() {

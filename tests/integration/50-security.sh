@@ -130,6 +130,32 @@ test_seccomp_kill() {
         assert_eq "$rc" 0 "exit status"
 }
 
+# SCMP_ACT_NOTIFY with listenerPath: the agent gets the notification fd and the process state over the socket
+# (the runtime spec's container process state) and answers the intercepted syscalls
+test_seccomp_listener() {
+        local out sock=$TEST_TMP/agent.sock msg=$TEST_TMP/agent.json
+        [ -x "$HELPERS_BIN/seccomp-agent" ] || fail "tests/helpers/seccomp-agent.c was not compiled"
+        "$HELPERS_BIN/seccomp-agent" "$sock" "$msg" 95 > "$TEST_TMP/agent.log" 2>&1 &
+        local apid=$!
+        for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
+        out=$(sh_ctr 'mkdir /tmp/d 2>&1; echo "rc=$?"; touch /tmp/f && echo touch-ok' \
+                '.mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs"}] |
+                 .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock, listenerMetadata: "meta \"1\"",
+                                   syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
+                --arg sock "$sock")
+        wait "$apid" || fail "seccomp-agent: $(cat "$TEST_TMP/agent.log")"
+        # the agent's answer (EOPNOTSUPP), not the kernel's
+        assert_contains "$out" "Operation not supported"
+        assert_contains "$out" "rc=1"
+        assert_contains "$out" touch-ok
+        assert_contains "$(cat "$TEST_TMP/agent.log")" "answered 1 notifications"
+        assert_eq "$(jq -c .fds "$msg")" '["seccompFd"]' "fds"
+        assert_eq "$(jq -r .metadata "$msg")" 'meta "1"' "metadata"
+        assert_eq "$(jq -r .state.status "$msg")" creating "state.status"
+        assert_match "$(jq -r .state.id "$msg")" "^$TEST_ID_PREFIX-" "state.id"
+        assert_eq "$(jq -r '.pid == .state.pid and .pid > 0' "$msg")" true "pid"
+}
+
 test_seccomp_bad_profile_fails() {
         local id b
         id=$(new_id)
