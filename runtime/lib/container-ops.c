@@ -24,6 +24,18 @@ void container_close(struct container *c)
         c->cgroup = NULL;
 }
 
+/* The cgroup (with the manager the container was created with, whatever this command line says) and the
+ * status, derived fresh. */
+static int container_open_cgroup(struct container *c, berth_error **err)
+{
+        const struct container_state *s = c->state;
+        int r = cgroup_open(s->cgroup_manager, s->id, s->cgroup_path, s->cgroup_unit, &c->cgroup, err);
+        if (r < 0)
+                return r;
+        c->status = state_status(c->dirfd, s, c->cgroup);
+        return 0;
+}
+
 int container_load(const struct berth_runtime *rt, const char *id, struct container *c, berth_error **err)
 {
         int r;
@@ -35,13 +47,15 @@ int container_load(const struct berth_runtime *rt, const char *id, struct contai
                 return c->dirfd;
         if ((r = state_read(c->dirfd, id, &c->state, err)) < 0)
                 return r;
-        /* The manager the container was created with, whatever this command line says. */
-        r = cgroup_open(c->state->cgroup_manager, id, c->state->cgroup_path, c->state->cgroup_unit,
-                        &c->cgroup, err);
-        if (r < 0)
-                return r;
-        c->status = state_status(c->dirfd, c->state, c->cgroup);
-        return 0;
+        return container_open_cgroup(c, err);
+}
+
+int container_relock(int dirfd, struct container_state *s, struct container *c, berth_error **err)
+{
+        c->dirfd = dirfd;
+        c->state = s;
+        int r = state_dir_lock(dirfd, s->id, err);
+        return r < 0 ? r : container_open_cgroup(c, err);
 }
 
 int container_signal_init(const struct container_state *s, int sig, berth_error **err)

@@ -864,12 +864,18 @@ int berth_run(const struct berth_runtime *rt, const char *id, const struct berth
                 _cleanup_close_ int pidfd = pidfd_open_pid(pid);
                 return notify_wait_ready(notify_fd, pidfd, pid, -1, err);
         }
-        /* Let other commands (state, kill, exec) in while the container runs. */
-        close(TAKE_FD(dirfd));
+        /* Other commands (state, kill, exec) may act on it while it runs: the directory is unlocked. */
         r = container_wait_forward(pid, notify_fd, exit_status, err);
         log_debug("run %s: exited", id);
+        /* Deleted with what this command knows of it; nothing to do when `delete` was faster. */
         _cleanup_error_ berth_error *e2 = NULL;
-        if (berth_delete(rt, id, true, &e2) < 0 && r >= 0) {
+        _cleanup_container_ struct container c = {.dirfd = -1};
+        int d = container_relock(TAKE_FD(dirfd), TAKE_PTR(st), &c, &e2);
+        if (d == -ENOENT)
+                return r;
+        if (d >= 0)
+                d = container_destroy(rt, &c, true, &e2);
+        if (d < 0 && r >= 0) {
                 *err = TAKE_PTR(e2);
                 return berth_error_rc(*err);
         }

@@ -20,6 +20,10 @@ void container_close(struct container *c);
 
 /* Opens, locks and reads the container; status derived fresh. */
 int container_load(const struct berth_runtime *rt, const char *id, struct container *c, berth_error **err);
+/* container_load for a container this command created and kept: its state directory dirfd (open, unlocked)
+ * is locked again and the state s is not read back. c takes both over, also on failure; -ENOENT when a
+ * concurrent delete removed the container meanwhile (another with the same id may exist by now). */
+int container_relock(int dirfd, struct container_state *s, struct container *c, berth_error **err);
 /* Stops every process of the container (SIGKILL), waits for the init to be gone, removes the cgroup and the
  * state directory. The caller holds the lock (c->dirfd). force: a plugin that cannot be loaded or fails to
  * destroy is a warning instead of an error that keeps the container. */

@@ -86,16 +86,22 @@ int state_dir_open(const char *root, const char *id, berth_error **err)
                         return berth_err_plain(err, ENOENT, "container %s does not exist", id);
                 return berth_err(err, errno, "open state directory %s", path);
         }
+        int r = state_dir_lock(fd, id, err);
+        return r < 0 ? r : TAKE_FD(fd);
+}
+
+int state_dir_lock(int fd, const char *id, berth_error **err)
+{
         int r = lock_dir(fd, id, err);
         if (r < 0)
                 return r;
         /* A concurrent delete may have removed the directory while we waited for the lock. */
         struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0 || faccessat(fd, STATE_FILE, F_OK, 0) < 0) {
+                flock(fd, LOCK_UN);
                 return berth_err_plain(err, ENOENT, "container %s does not exist", id);
-        if (faccessat(fd, STATE_FILE, F_OK, 0) < 0)
-                return berth_err_plain(err, ENOENT, "container %s does not exist", id);
-        return TAKE_FD(fd);
+        }
+        return 0;
 }
 
 int state_dir_remove(const char *root, const char *id)

@@ -54,6 +54,9 @@ static inline void container_state_freep(struct container_state **s)
 int state_dir_create(const char *root, const char *id, berth_error **err);
 /* Opens and locks <root>/<id>; "container <id> does not exist" when missing. Returns the dir fd. */
 int state_dir_open(const char *root, const char *id, berth_error **err);
+/* Locks an open state directory again; "container <id> does not exist" (-ENOENT, not locked) when it was
+ * removed meanwhile. */
+int state_dir_lock(int fd, const char *id, berth_error **err);
 /* Removes <root>/<id> and everything in it. */
 int state_dir_remove(const char *root, const char *id);
 

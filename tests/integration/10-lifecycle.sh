@@ -75,6 +75,36 @@ test_run_detach() {
         assert_no_residue "$id"
 }
 
+# `delete --force` from another command while `run` waits in the foreground: run ends with the container's
+# status and leaves nothing, and a new container made under the same id meanwhile is not run's to delete.
+# cgroupfs manager: to line the steps up, the test stops `run`, which then holds its killed init as a zombie;
+# with the systemd manager the zombie would keep the old scope and machine until reaped.
+test_run_deleted_by_another_command() {
+        local id b rpid rc=0 pid2 cgfs=(--cgroup-manager=cgroupfs)
+        [ "$RT_KIND" != runc ] || cgfs=() # (its default)
+        id=$(new_id)
+        b=$TEST_TMP/bundle
+        make_bundle "$b" '.process.args = ["sleep", "600"]'
+        # (not the rt function in the background: the test's error trap would go with it)
+        "$RUNTIME" --root "$TEST_ROOT" "${cgfs[@]}" run --bundle "$b" "$id" < /dev/null \
+                > "$TEST_TMP/run.out" 2>&1 &
+        rpid=$!
+        wait_status "$id" running
+        kill -STOP "$rpid"
+        rt delete --force "$id"
+        make_bundle "$TEST_TMP/b2" '.process.args = ["sleep", "600"]'
+        rt_cgfs run -d --bundle "$TEST_TMP/b2" "$id" < /dev/null > "$TEST_TMP/run2.out" 2>&1 ||
+                fail "run -d: $(cat "$TEST_TMP/run2.out")"
+        pid2=$(state_of "$id" .pid)
+        kill -CONT "$rpid"
+        wait "$rpid" || rc=$?
+        assert_eq "$rc" 137 "exit status of the first run (its init was killed): $(cat "$TEST_TMP/run.out")"
+        assert_eq "$(state_of "$id")" running "the second container"
+        assert_eq "$(state_of "$id" .pid)" "$pid2" "the second container's init"
+        rt delete --force "$id"
+        assert_no_residue "$id"
+}
+
 test_kill_signal_forms() {
         local sig id
         for sig in TERM SIGTERM 15; do
