@@ -40,6 +40,7 @@ pid_t clone_init(int flags, int cgroup_fd, bool *ret_in_cgroup)
  * cannot do this: the child must not return through a frame that lives on the parent's stack. fn and arg
  * wait in r8 and r9, which the syscall instruction preserves. */
 long berth_clone3_run(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* clang-format off */
 __asm__(".text\n"
         ".globl berth_clone3_run\n"
         ".hidden berth_clone3_run\n"
@@ -49,21 +50,21 @@ __asm__(".text\n"
         "        mov %rdx, %r8\n"
         "        mov %rcx, %r9\n"
         "        mov $" STRINGIFY(SYS_clone3) ", %eax\n"
-                                              "        syscall\n"
-                                              "        test %rax, %rax\n"
-                                              "        jz 1f\n"
-                                              "        ret\n"
-                                              "1:      .cfi_undefined %rip\n"
-                                              "        xor %ebp, %ebp\n"
-                                              "        mov %r9, %rdi\n"
-                                              "        call *%r8\n"
-                                              "        mov %eax, %edi\n"
-                                              "        mov $" STRINGIFY(
-                                                  SYS_exit) ", %eax\n"
-                                                            "        syscall\n"
-                                                            "        hlt\n"
-                                                            "        .cfi_endproc\n"
-                                                            ".size berth_clone3_run, .-berth_clone3_run\n");
+        "        syscall\n"
+        "        test %rax, %rax\n"
+        "        jz 1f\n"
+        "        ret\n"                /* the parent, once the child has exec'd or exited */
+        "1:      .cfi_undefined %rip\n" /* the child: nothing to unwind to */
+        "        xor %ebp, %ebp\n"
+        "        mov %r9, %rdi\n"
+        "        call *%r8\n"
+        "        mov %eax, %edi\n"
+        "        mov $" STRINGIFY(SYS_exit) ", %eax\n"
+        "        syscall\n"
+        "        hlt\n"
+        "        .cfi_endproc\n"
+        ".size berth_clone3_run, .-berth_clone3_run\n");
+/* clang-format on */
 
 /* As much as a main thread gets by default; only what the init touches is ever allocated. */
 #define CHILD_STACK_SIZE (8UL << 20)
