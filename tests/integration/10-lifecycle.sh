@@ -84,12 +84,16 @@ test_run_deleted_by_another_command() {
         [ "$RT_KIND" != runc ] || cgfs=() # (its default)
         id=$(new_id)
         b=$TEST_TMP/bundle
-        make_bundle "$b" '.process.args = ["sleep", "600"]'
+        # a poststart hook says when run has read the container's state back and is about to wait for it
+        make_bundle "$b" '.process.args = ["sleep", "600"] |
+                .hooks.poststart = [{path: "/bin/sh", args: ["sh", "-c", "touch \($f)"]}]' \
+                --arg f "$TEST_TMP/poststart"
         # (not the rt function in the background: the test's error trap would go with it)
         "$RUNTIME" --root "$TEST_ROOT" "${cgfs[@]}" run --bundle "$b" "$id" < /dev/null \
                 > "$TEST_TMP/run.out" 2>&1 &
         rpid=$!
-        wait_status "$id" running
+        for _ in $(seq 300); do [ -e "$TEST_TMP/poststart" ] && break; sleep 0.02; done
+        [ -e "$TEST_TMP/poststart" ] || fail "the poststart hook did not run: $(cat "$TEST_TMP/run.out")"
         kill -STOP "$rpid"
         rt delete --force "$id"
         make_bundle "$TEST_TMP/b2" '.process.args = ["sleep", "600"]'
