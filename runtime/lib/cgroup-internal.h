@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private to the cgroup modules (cgroup.c, cgroup-fs.c, cgroup-devices.c and, later, cgroup-systemd.c) and
- * their unit test.
+ * Private to the cgroup modules (cgroup.c, cgroup-fs.c, cgroup-devices.c, cgroup-systemd*.c, cgroup-unit.c)
+ * and their unit tests.
  */
 #pragma once
 
@@ -25,6 +25,19 @@ extern const struct cgroup_manager_impl cgroup_manager_disabled;
 extern const struct cgroup_manager_impl cgroup_manager_cgroupfs;
 extern const struct cgroup_manager_impl cgroup_manager_systemd;
 extern const struct cgroup_manager_impl cgroup_manager_unit;
+
+/* The same cgroup seen by the cgroupfs manager: the systemd-backed managers do their file-level work
+ * (limits, pids, kill, stats) through it. */
+static inline struct cgroup cgroup_fs_view(const struct cgroup *cg)
+{
+        return (struct cgroup){
+            .type = CGROUP_MANAGER_CGROUPFS,
+            .ops = cgroup_manager_cgroupfs.ops,
+            .path = cg->path,
+            .mountpoint = cg->mountpoint,
+            .id = cg->id,
+        };
+}
 
 /*
  * One cgroup v2 interface file write derived from linux.resources. The mapping is pure (no filesystem) so it

@@ -501,18 +501,6 @@ static const char *job_result_hint(const char *result)
 
 /* ---- the manager ---- */
 
-/* The same cgroup seen by the cgroupfs manager, for file-level work. */
-static struct cgroup fs_view(const struct cgroup *cg)
-{
-        return (struct cgroup){
-            .type = CGROUP_MANAGER_CGROUPFS,
-            .ops = cgroup_manager_cgroupfs.ops,
-            .path = cg->path,
-            .mountpoint = cg->mountpoint,
-            .id = cg->id,
-        };
-}
-
 /* 1 when the cgroup at path has processes, 0 when it has none, -ENOENT when it does not exist. */
 static int cgroup_populated_at(const char *mountpoint, const char *path)
 {
@@ -676,7 +664,7 @@ static int start_finish(struct cgroup *cg, berth_error **err)
                 r = berth_err_plain(err, EIO, "%s: job %s finished with result \"%s\"%s (journalctl -u %s)",
                                     what, start.call.job, start.job.result, job_result_hint(start.job.result),
                                     cg->unit);
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         /* A slice takes no PIDs= property: the process joins through the cgroup file. */
         if (r >= 0 && endswith(cg->unit, ".slice") && start.pid > 0)
                 r = fs.ops->enter(&fs, start.pid, err);
@@ -790,7 +778,7 @@ static int sd_create(struct cgroup *cg, const struct spec *spec, pid_t pid, bert
  * the container's oldest process (its init, as a rule), as crun does. */
 static int enter_leaf(struct cgroup *cg, pid_t pid, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r = fs.ops->pids(&fs, &pids, &n, err);
@@ -821,7 +809,7 @@ static int enter_leaf(struct cgroup *cg, pid_t pid, berth_error **err)
 static int sd_enter(struct cgroup *cg, pid_t pid, berth_error **err)
 {
         /* The scope is delegated: the cgroup file is enough, and needs no round trip. */
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         _cleanup_error_ berth_error *busy = NULL;
         int r = fs.ops->enter(&fs, pid, &busy);
         if (r == -EBUSY)
@@ -884,7 +872,7 @@ static int sd_freeze(struct cgroup *cg, bool frozen, berth_error **err)
         }
         /* systemd before 246 (or a unit that cannot freeze): the cgroup v2 freezer directly. */
         log_debug("%s: using cgroup.freeze", ue->msg);
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->freeze(&fs, frozen, err);
 }
 
@@ -892,13 +880,13 @@ static int sd_freeze(struct cgroup *cg, bool frozen, berth_error **err)
  * pause, systemctl freeze, a frozen parent slice), and costs no round trip (state, list). */
 static int sd_is_frozen(struct cgroup *cg)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->is_frozen(&fs);
 }
 
 static int sd_kill_all(struct cgroup *cg, int sig, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         /* SIGKILL: the kernel kills the whole cgroup at once (cgroup.kill), faster than a round trip. */
         if (sig == SIGKILL)
                 return fs.ops->kill_all(&fs, sig, err);
@@ -916,7 +904,7 @@ static int sd_kill_all(struct cgroup *cg, int sig, berth_error **err)
 
 static int sd_pids(struct cgroup *cg, pid_t **ret, size_t *n, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->pids(&fs, ret, n, err);
 }
 
@@ -948,7 +936,7 @@ static int sd_update(struct cgroup *cg, const struct spec_resources *resources, 
         }
         if (!res.has_left)
                 return 0;
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->update(&fs, &res.left, err);
 }
 

@@ -144,18 +144,6 @@ static int delegated(const char *dir)
         return r;
 }
 
-/* The view of the container's cgroup for the cgroupfs manager. */
-static struct cgroup fs_view(const struct cgroup *cg)
-{
-        return (struct cgroup){
-            .type = CGROUP_MANAGER_CGROUPFS,
-            .ops = cgroup_manager_cgroupfs.ops,
-            .path = cg->path,
-            .mountpoint = cg->mountpoint,
-            .id = cg->id,
-        };
-}
-
 static int move_self(const char *dir, berth_error **err)
 {
         _cleanup_free_ char *file = xasprintf("%s/cgroup.procs", dir), *pid = xasprintf("%d", (int)getpid());
@@ -194,7 +182,7 @@ static int unit_create(struct cgroup *cg, const struct spec *spec, pid_t pid, be
                 goto undo;
         log_debug("cgroup unit: berth moved to %s", sup);
 
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         r = fs.ops->create(&fs, spec, pid, err);
         if (r == -EBUSY && err && *err) {
                 /* Controllers cannot be enabled while the unit's cgroup itself holds processes. */
@@ -217,51 +205,51 @@ undo:
 
 static int unit_open_fd(struct cgroup *cg)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->open_fd(&fs);
 }
 
 static int unit_enter(struct cgroup *cg, pid_t pid, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->enter(&fs, pid, err);
 }
 
 static int unit_destroy(struct cgroup *cg, berth_error **err)
 {
         /* The container's cgroup only: the unit's cgroup and "supervisor" are systemd's to remove. */
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->destroy(&fs, err);
 }
 
 static int unit_freeze(struct cgroup *cg, bool frozen, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->freeze(&fs, frozen, err);
 }
 
 static int unit_is_frozen(struct cgroup *cg)
 {
         /* cgroup.events says "frozen 1" too when systemd froze the whole unit (systemctl freeze). */
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->is_frozen(&fs);
 }
 
 static int unit_kill_all(struct cgroup *cg, int sig, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->kill_all(&fs, sig, err);
 }
 
 static int unit_pids(struct cgroup *cg, pid_t **ret, size_t *n, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->pids(&fs, ret, n, err);
 }
 
 static int unit_update(struct cgroup *cg, const struct spec_resources *r, berth_error **err)
 {
-        struct cgroup fs = fs_view(cg);
+        struct cgroup fs = cgroup_fs_view(cg);
         return fs.ops->update(&fs, r, err);
 }
 
