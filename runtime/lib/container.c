@@ -20,6 +20,7 @@
 #include "fs-util.h"
 #include "hooks.h"
 #include "init.h"
+#include "json-util.h"
 #include "log.h"
 #include "machine.h"
 #include "namespaces.h"
@@ -104,21 +105,10 @@ static int seccomp_listener_send(const struct spec *spec, const char *id, pid_t 
         st.annotations = spec->annotations;
         st.n_annotations = spec->n_annotations;
         _cleanup_free_ char *state = state_to_oci_json(&st, STATUS_CREATING);
-        _cleanup_free_ char *meta = NULL;
-        if (sc->listener_metadata) {
-                /* metadata is a JSON string: escape quotes and backslashes */
-                size_t n = strlen(sc->listener_metadata);
-                meta = xmalloc0(2 * n + 1);
-                char *q = meta;
-                for (const char *p = sc->listener_metadata; *p; p++) {
-                        if (*p == '"' || *p == '\\')
-                                *q++ = '\\';
-                        *q++ = *p;
-                }
-        }
+        _cleanup_free_ char *meta = json_quote(sc->listener_metadata ? sc->listener_metadata : "");
         _cleanup_free_ char *msg = xasprintf(
-            "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\",\"state\":%s}",
-            pid, meta ? meta : "", state);
+            "{\"ociVersion\":\"1.3.0\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,\"state\":%s}", pid,
+            meta, state);
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
                 return berth_err_plain(err, ENAMETOOLONG, "linux.seccomp.listenerPath: path too long");

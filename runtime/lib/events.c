@@ -14,6 +14,7 @@
 #include "container.h"
 #include "events.h"
 #include "fs-util.h"
+#include "json-util.h"
 #include "log.h"
 #include "proc-util.h"
 
@@ -245,14 +246,7 @@ struct jw {
 static void jw_string(struct jw *w, const char *s)
 {
         fputc('"', w->f);
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                        fprintf(w->f, "\\%c", *p);
-                else if (*p < 0x20)
-                        fprintf(w->f, "\\u%04x", *p);
-                else
-                        fputc(*p, w->f);
-        }
+        json_escape(w->f, s);
         fputc('"', w->f);
 }
 
@@ -462,6 +456,14 @@ static void format_hugetlb(struct jw *w, const struct events_files *f)
         jw_close(w, '}');
 }
 
+/* A writer into a growing buffer (open_memstream): jw_finish() closes it and returns the text. */
+static void jw_begin(struct jw *w, char **buf, size_t *len)
+{
+        *w = (struct jw){.f = open_memstream(buf, len)};
+        if (!w->f)
+                abort();
+}
+
 static char *jw_finish(struct jw *w, char **buf)
 {
         fclose(w->f);
@@ -472,9 +474,8 @@ char *events_stats_json(const char *id, const struct events_files *f)
 {
         char *buf = NULL;
         size_t len = 0;
-        struct jw w = {.f = open_memstream(&buf, &len)};
-        if (!w.f)
-                abort();
+        struct jw w;
+        jw_begin(&w, &buf, &len);
         jw_open(&w, NULL, '{');
         jw_str(&w, "type", "stats");
         jw_str(&w, "id", id);
@@ -493,9 +494,8 @@ char *events_oom_json(const char *id)
 {
         char *buf = NULL;
         size_t len = 0;
-        struct jw w = {.f = open_memstream(&buf, &len)};
-        if (!w.f)
-                abort();
+        struct jw w;
+        jw_begin(&w, &buf, &len);
         jw_open(&w, NULL, '{');
         jw_str(&w, "type", "oom");
         jw_str(&w, "id", id);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "json-util.h"
 #include "log.h"
 #include "time-util.h"
 
@@ -58,36 +59,6 @@ int log_level_from_string(const char *s)
         if (STREQ(s, "debug") || STREQ(s, "trace"))
                 return LOG_LVL_DEBUG;
         return -EINVAL;
-}
-
-/* JSON string escaping for the message. */
-static void json_escape(FILE *f, const char *s)
-{
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                switch (c) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                default:
-                        if (c < 0x20)
-                                fprintf(f, "\\u%04x", c);
-                        else
-                                fputc(c, f);
-                }
-        }
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

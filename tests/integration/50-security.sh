@@ -140,7 +140,7 @@ test_seccomp_listener() {
         for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
         out=$(sh_ctr 'mkdir /tmp/d 2>&1; echo "rc=$?"; touch /tmp/f && echo touch-ok' \
                 '.mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs"}] |
-                 .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock, listenerMetadata: "meta \"1\"",
+                 .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock, listenerMetadata: "meta \"1\"\tx",
                                    syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
                 --arg sock "$sock")
         wait "$apid" || fail "seccomp-agent: $(cat "$TEST_TMP/agent.log")"
@@ -150,7 +150,8 @@ test_seccomp_listener() {
         assert_contains "$out" touch-ok
         assert_contains "$(cat "$TEST_TMP/agent.log")" "answered 1 notifications"
         assert_eq "$(jq -c .fds "$msg")" '["seccompFd"]' "fds"
-        assert_eq "$(jq -r .metadata "$msg")" 'meta "1"' "metadata"
+        # escaped as JSON, control characters too
+        assert_eq "$(jq -r .metadata "$msg")" $'meta "1"\tx' "metadata"
         assert_eq "$(jq -r .state.status "$msg")" creating "state.status"
         assert_match "$(jq -r .state.id "$msg")" "^$TEST_ID_PREFIX-" "state.id"
         assert_eq "$(jq -r '.pid == .state.pid and .pid > 0' "$msg")" true "pid"
