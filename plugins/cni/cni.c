@@ -152,6 +152,16 @@ static char *result_addresses(JsonNode *result)
         return g_string_free(s, FALSE);
 }
 
+/* The container's options and the network list they name; the error goes to the host. */
+static int cni_load(berth_container *c, struct cni_opts *o, struct cni_net *net)
+{
+        g_autofree char *msg = NULL;
+        int r = cni_opts_load(c, o, &msg);
+        if (r < 0 || (r = cni_net_load(&msg, o, net)) < 0)
+                return cni_host->error(c, -r, "%s", msg);
+        return 0;
+}
+
 static int cni_validate(berth_container *c)
 {
         static const char *const known[] = {"conflist", "network", "confdir", "bindir", "ifname", "args"};
@@ -171,9 +181,9 @@ static int cni_validate(berth_container *c)
         struct cni_opts o _cleanup_(opts_clearp) = {.conflist = NULL};
         struct cni_net net _cleanup_(net_clearp) = {.path = NULL};
         g_autofree char *msg = NULL;
-        int r = cni_opts_load(c, &o, &msg);
-        if (r < 0 || (r = cni_net_load(&msg, &o, &net)) < 0)
-                return cni_host->error(c, -r, "%s", msg);
+        int r = cni_load(c, &o, &net);
+        if (r < 0)
+                return r;
         /* every plugin of the list is there (and trusted) before anything exists */
         for (guint i = 0; i < json_array_get_length(net.plugins); i++) {
                 g_autofree char *bin = NULL;
@@ -190,9 +200,9 @@ static int cni_create(berth_container *c)
         struct cni_opts o _cleanup_(opts_clearp) = {.conflist = NULL};
         struct cni_net net _cleanup_(net_clearp) = {.path = NULL};
         g_autofree char *msg = NULL;
-        int r = cni_opts_load(c, &o, &msg);
-        if (r < 0 || (r = cni_net_load(&msg, &o, &net)) < 0)
-                return cni_host->error(c, -r, "%s", msg);
+        int r = cni_load(c, &o, &net);
+        if (r < 0)
+                return r;
         const char *ns = cni_host->ns_path(c, "net");
         if (!ns)
                 return cni_host->error(

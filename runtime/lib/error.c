@@ -8,9 +8,7 @@ static int set_error(berth_error **err, int errnum, bool with_strerror, const ch
         int rc = errnum > 0 ? -errnum : -EINVAL;
         if (!err || *err)
                 return rc;
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        char *msg = xvasprintf(fmt, ap);
         if (with_strerror && errnum > 0) {
                 char *full = xasprintf("%s: %s", msg, strerror(errnum));
                 free(msg);
@@ -47,9 +45,7 @@ int berth_err_prefix(berth_error **err, const char *fmt, ...)
                 return -EINVAL;
         va_list ap;
         va_start(ap, fmt);
-        char *prefix = NULL;
-        if (vasprintf(&prefix, fmt, ap) < 0)
-                abort();
+        char *prefix = xvasprintf(fmt, ap);
         va_end(ap);
         char *full = xasprintf("%s: %s", prefix, (*err)->msg);
         free(prefix);

@@ -2,6 +2,8 @@
 /* Small helpers used everywhere: scope-based cleanup in the style of systemd's src/basic. */
 #pragma once
 
+#include <stdarg.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -102,6 +104,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 char **strv_copy(char *const *v);
 /* Appends a copy of s; returns the (possibly moved) vector. */
 char **strv_append(char **v, const char *s);

@@ -467,13 +467,10 @@ static int host_error(berth_container *h, int errnum, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
         errnum = errnum > 0 ? errnum : EINVAL;
-        berth_err_plain(h->err, errnum, "%s", msg ? msg : "error");
-        free(msg);
+        berth_err_plain(h->err, errnum, "%s", msg);
         return -errnum;
 }
 
@@ -481,16 +478,13 @@ static void host_log(berth_container *h, enum berth_log_level level, const char 
 {
         va_list ap;
         va_start(ap, fmt);
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        _cleanup_free_ char *msg = xvasprintf(fmt, ap);
         va_end(ap);
         enum log_level l = level <= BERTH_LOG_ERROR     ? LOG_LVL_ERROR
                            : level == BERTH_LOG_WARNING ? LOG_LVL_WARNING
                            : level == BERTH_LOG_INFO    ? LOG_LVL_INFO
                                                         : LOG_LVL_DEBUG;
-        log_msg(l, "plugin %s: %s", h->p->name, msg ? msg : "");
-        free(msg);
+        log_msg(l, "plugin %s: %s", h->p->name, msg);
 }
 
 static const struct berth_host plugin_host = {
