@@ -9,6 +9,7 @@
 #include "fs-util.h"
 #include "hooks-internal.h"
 #include "hooks.h"
+#include "json-util.h"
 
 int hook_stage_from_string(const char *s)
 {
@@ -130,12 +131,8 @@ int hooks_save(int state_dirfd, const struct spec *spec, berth_error **err)
         }
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
-        g_autoptr(JsonGenerator) g = json_generator_new();
-        json_generator_set_root(g, root);
-        gsize len = 0;
-        gchar *txt = json_generator_to_data(g, &len);
-        int r = write_file_atomic_at(state_dirfd, HOOKS_FILE, txt, len);
-        g_free(txt);
+        _cleanup_free_ char *txt = json_node_to_text(root, false);
+        int r = write_file_atomic_at(state_dirfd, HOOKS_FILE, txt, strlen(txt));
         if (r < 0)
                 return berth_err(err, -r, "write %s", HOOKS_FILE);
         return 0;
