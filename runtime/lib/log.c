@@ -33,11 +33,6 @@ int log_open(const char *path, enum log_format fmt, enum log_level level)
         return 0;
 }
 
-void log_set_level(enum log_level level)
-{
-        log_lvl = level;
-}
-
 enum log_level log_get_level(void)
 {
         return log_lvl;

@@ -13,7 +13,6 @@ enum log_format { LOG_FMT_TEXT = 0, LOG_FMT_JSON };
 
 /* path NULL: stderr. Returns -errno if the file cannot be opened. */
 int log_open(const char *path, enum log_format fmt, enum log_level level);
-void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "error", "warn"/"warning", "info", "debug"; -EINVAL otherwise. */
 int log_level_from_string(const char *s);

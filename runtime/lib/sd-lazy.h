@@ -63,11 +63,6 @@ static inline void sd_lazy_message_unrefp(sd_bus_message **m)
         if (*m)
                 sym_sd_bus_message_unref(*m);
 }
-static inline void sd_lazy_slot_unrefp(sd_bus_slot **s)
-{
-        if (*s)
-                sym_sd_bus_slot_unref(*s);
-}
 static inline void sd_lazy_error_free(sd_bus_error *e)
 {
         if (sym_sd_bus_error_free)
